@@ -1,0 +1,1 @@
+"""Incidents: correlation of detections (pure) and the SQLite store."""
