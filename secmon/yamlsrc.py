@@ -49,7 +49,11 @@ def _mark_location(path: str, mark: yaml.Mark | None) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
-class _StrictLoader(yaml.SafeLoader):
+# The C parser (libyaml) when available: same marks, about 5x faster.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     source_path = "<string>"
 
     def construct_yaml_map(self, node: yaml.MappingNode):  # type: ignore[override]
