@@ -1,0 +1,302 @@
+"""Syslog lines: RFC 3164, RFC 5424, rsyslog's ISO-8601 form, with or without <PRI>.
+
+    Mar 14 06:00:01 host prog[pid]: msg                      (RFC 3164, file)
+    <38>Mar 14 06:00:01 host prog: msg                       (RFC 3164, network)
+    2026-03-14T06:00:01.123456+07:00 host prog[pid]: msg     (rsyslog default on Debian)
+    <34>1 2026-03-14T06:00:01.003Z host app procid msgid [sd] msg   (RFC 5424)
+
+Year-less RFC 3164 times take the year of `ctx.reference_time`, or the year
+before if that puts them more than a day after it (December lines read in
+January). Afterwards the parser follows the log: a jump back of more than
+half a year means the log went into a new year (a daemon running over New
+Year), and a line more than half a year after both the reference time and
+the latest line is a stray from the year before. Times without a zone are in
+`ctx.tz`; RFC 5424's nil time "-" takes `ctx.reference_time`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..events import Event
+from .base import (
+    MONTHS,
+    TIME_CACHE_SIZE,
+    LocalTimes,
+    ParseContext,
+    new_event,
+    parse_iso_time,
+)
+
+FACILITIES: tuple[str, ...] = (
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+    "uucp", "cron", "authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+)  # fmt: skip
+SEVERITY_NAMES: tuple[str, ...] = (
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+)  # fmt: skip
+
+# The tag: "prog[pid]: " or "prog: " (possessive: no backtracking on hostile text).
+_TAG = r"(?:([^\s\[\]:]++)(?:\[([^\]\s]*+)\])?:(?: |$))?"
+
+_RFC3164 = re.compile(
+    r"([A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d)(?:\.(\d{1,9}))? (\S++)(?: |$)" + _TAG,
+    re.ASCII,
+)
+_HOSTLESS_TAG = re.compile(r"([^\s\[\]:]++)(?:\[([^\]\s]*+)\])?:", re.ASCII)
+_ISO_STAMP = re.compile(
+    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?", re.ASCII
+)
+_ISO = re.compile(r"(\d{4}-\d\d-\d\dT\S++) (\S++)(?: |$)" + _TAG, re.ASCII)
+_SD = r"(?:\[(?:[^\"\]]++|\"(?:[^\"\\]++|\\.)*+\")*+\])++"
+_RFC5424 = re.compile(r"1 (\S++) (\S++) (\S++) (\S++) (\S++) (-|" + _SD + r")(?: |$)", re.ASCII)
+
+_HALF_YEAR = timedelta(days=183)
+_ONE_DAY = timedelta(days=1)
+
+
+class SyslogParser:
+    """One syslog source. Keeps the current year and a timestamp cache."""
+
+    type_name = "syslog"
+
+    def __init__(self, ctx: ParseContext):
+        self._source = ctx.source
+        self._tz = ctx.tz
+        self._local = LocalTimes(ctx.tz)
+        self._reference = ctx.reference_time
+        reference_local = ctx.reference_time.astimezone(ctx.tz)
+        self._reference_local = reference_local.replace(tzinfo=None)
+        self._year = reference_local.year
+        self._high_water: datetime | None = None  # latest RFC 3164 wall time so far
+        self._cache: dict[str, datetime] = {}
+        self._last_key = ""
+        self._last_time = ctx.reference_time
+        self._iso_cache: dict[str, datetime] = {}
+
+    def parse(self, line: str, line_no: int = 0, offset: int = 0) -> Event | None:
+        try:
+            return self._parse(line, line_no, offset)
+        except (ValueError, OverflowError, IndexError):  # pragma: no cover - defensive
+            return None
+
+    def _parse(self, line: str, line_no: int, offset: int) -> Event | None:
+        pos = 0
+        pri: str | None = None
+        if line[:1] == "<":
+            end = line.find(">", 1, 5)
+            pri = line[1:end]
+            if end < 2 or not (pri.isascii() and pri.isdecimal()):
+                return None
+            if int(pri) > 191:
+                return None
+            pos = end + 1
+        first = line[pos : pos + 1]
+        if first.isalpha():
+            return self._rfc3164(line, pos, pri, line_no, offset)
+        if first == "1" and line[pos + 1 : pos + 2] == " ":
+            return self._rfc5424(line, pos, pri, line_no, offset)
+        if first.isdigit():
+            return self._iso(line, pos, pri, line_no, offset)
+        return None
+
+    # --- the three forms ---------------------------------------------------
+
+    def _rfc3164(
+        self, line: str, pos: int, pri: str | None, line_no: int, offset: int
+    ) -> Event | None:
+        m = _RFC3164.match(line, pos)
+        if m is None:
+            return None
+        stamp, fraction, host, program, pid = m.group(1, 2, 3, 4, 5)
+        if stamp == self._last_key:
+            time = self._last_time
+        else:
+            cached = self._cache.get(stamp)
+            if cached is not None:
+                time = cached
+            else:
+                resolved = self._year_less(stamp)
+                if resolved is None:
+                    return None
+                time, cacheable = resolved
+                if cacheable:
+                    if len(self._cache) >= TIME_CACHE_SIZE:
+                        self._cache.clear()
+                    self._cache[stamp] = time
+            self._last_key = stamp
+            self._last_time = time
+        if fraction:
+            time = time.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+        message = line[m.end() :]
+        if host[-1] == ":":
+            # No host name: "Mar 14 06:00:01 sshd[811]: msg".
+            tag = _HOSTLESS_TAG.fullmatch(host)
+            if tag is not None:
+                host = None
+                program, pid = tag.group(1, 2)
+                message = line[m.end(3) + 1 :]
+        fields: dict[str, Any] = {} if pid is None else {"pid": pid}
+        if pri is not None:
+            _add_pri(fields, pri)
+        return new_event(
+            time,
+            self._source,
+            "syslog",
+            message,
+            line,
+            host,
+            program,
+            fields,
+            line_no,
+            offset,
+        )
+
+    def _iso(self, line: str, pos: int, pri: str | None, line_no: int, offset: int) -> Event | None:
+        m = _ISO.match(line, pos)
+        if m is None:
+            return None
+        stamp, host, program, pid = m.group(1, 2, 3, 4)
+        time = self._iso_time(stamp)
+        if time is None:
+            return None
+        fields: dict[str, Any] = {} if pid is None else {"pid": pid}
+        if pri is not None:
+            _add_pri(fields, pri)
+        return new_event(
+            time,
+            self._source,
+            "syslog",
+            line[m.end() :],
+            line,
+            host,
+            program,
+            fields,
+            line_no,
+            offset,
+        )
+
+    def _rfc5424(
+        self, line: str, pos: int, pri: str | None, line_no: int, offset: int
+    ) -> Event | None:
+        m = _RFC5424.match(line, pos)
+        if m is None:
+            return None
+        stamp, host, app, procid, msgid, sd = m.group(1, 2, 3, 4, 5, 6)
+        if stamp == "-":
+            time: datetime | None = self._reference
+        else:
+            time = self._iso_time(stamp)
+        if time is None:
+            return None
+        message = line[m.end() :]
+        if message[:1] == "\ufeff":
+            message = message[1:]
+        fields: dict[str, Any] = {}
+        if procid != "-":
+            fields["pid"] = procid
+        if msgid != "-":
+            fields["msgid"] = msgid
+        if sd != "-":
+            fields["sd"] = sd
+        if pri is not None:
+            _add_pri(fields, pri)
+        return new_event(
+            time,
+            self._source,
+            "syslog",
+            message,
+            line,
+            None if host == "-" else host,
+            None if app == "-" else app,
+            fields,
+            line_no,
+            offset,
+        )
+
+    # --- time ----------------------------------------------------------------
+
+    def _iso_time(self, stamp: str) -> datetime | None:
+        """An ISO-8601 stamp; cached on its whole-second part and zone."""
+        m = _ISO_STAMP.fullmatch(stamp)
+        if m is None:
+            return None
+        seconds, fraction, zone = m.group(1, 2, 3)
+        key = seconds + zone if zone else seconds
+        time = self._iso_cache.get(key)
+        if time is None:
+            parsed = parse_iso_time(key, self._tz)
+            if parsed is None:
+                return None
+            cacheable = True
+            if not zone:
+                parsed, cacheable = self._local.aware(parsed.replace(tzinfo=None))
+            time = parsed
+            if cacheable:
+                if len(self._iso_cache) >= TIME_CACHE_SIZE:
+                    self._iso_cache.clear()
+                self._iso_cache[key] = time
+        if fraction:
+            return time.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+        return time
+
+    def _year_less(self, stamp: str) -> tuple[datetime, bool] | None:
+        """The aware time of 'Mar 14 06:00:01' and whether it may be cached.
+
+        The year: see the module docstring. Comparisons are on local wall
+        time; the margins (a day, half a year) dwarf any DST shift.
+        """
+        month = MONTHS.get(stamp[:3])
+        if month is None:
+            return None
+        day_text, clock = stamp[3:].split()
+        day = int(day_text)
+        hour, minute, second = int(clock[:2]), int(clock[3:5]), int(clock[6:8])
+        if not (0 < day <= 31 and hour < 24 and minute < 60 and second < 61):
+            return None
+        second = min(second, 59)  # a leap second is logged as :60
+        year = self._year
+        naive = _naive(year, month, day, hour, minute, second)
+        if naive is None:
+            # Feb 29 outside a leap year: the last leap year, for this line only.
+            for back in range(1, 9):
+                leap = _naive(year - back, month, day, hour, minute, second)
+                if leap is not None:
+                    return self._local.aware(leap)
+            return None  # no such day (Feb 30)
+        if self._high_water is None:
+            if naive > self._reference_local + _ONE_DAY:
+                earlier = _naive(year - 1, month, day, hour, minute, second)
+                if earlier is not None:
+                    naive, year = earlier, year - 1
+        elif naive < self._high_water - _HALF_YEAR:
+            later = _naive(year + 1, month, day, hour, minute, second)
+            if later is not None:
+                naive, year = later, year + 1
+        elif naive > max(self._high_water, self._reference_local) + _HALF_YEAR:
+            # A stray line from late last year among this year's (out of order).
+            earlier = _naive(year - 1, month, day, hour, minute, second)
+            if earlier is not None:
+                return self._local.aware(earlier)
+        if year != self._year:
+            self._year = year
+            self._cache.clear()
+        if self._high_water is None or naive > self._high_water:
+            self._high_water = naive
+        return self._local.aware(naive)
+
+
+def _naive(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime | None:
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+def _add_pri(fields: dict[str, Any], pri: str) -> None:
+    value = int(pri)
+    fields["facility"] = FACILITIES[value >> 3]
+    fields["severity"] = SEVERITY_NAMES[value & 7]
