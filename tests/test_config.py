@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from secmon.config import load_settings
+from secmon.config.loader import TOP_KEYS
 from secmon.errors import InputError
 
 
@@ -49,7 +50,7 @@ allowlist:
         load_settings(path)
     assert str(err.value).splitlines() == [
         f"{path}:2:1: unknown key 'langauge' (did you mean 'language'?); expected one of: "
-        "version, language, timezone, database, rules, allowlist, json, organisation",
+        + ", ".join(TOP_KEYS),
         f"{path}:3:11: 'language' must be one of vi, en, not 'fr'",
         f"{path}:4:11: unknown time zone 'Mars/Base'; use an IANA name like Asia/Ho_Chi_Minh",
         f"{path}:5:18: 'rules.builtin' must be true or false",

@@ -65,8 +65,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "All {count} rule self-tests passed.",
     },
     "rulestest.summary": {
-        "vi": "{lines} dòng: {parsed} phân tích được, {skipped} lỗi định dạng, {matched} khớp ít nhất một luật, {unmatched} không khớp luật nào.",
-        "en": "{lines} lines: {parsed} parsed, {skipped} malformed, {matched} matched at least one rule, {unmatched} matched none.",
+        "vi": "{lines} dòng: {parsed} phân tích được, {skipped} lỗi định dạng, {matched} khớp ít nhất một luật, {allowlisted} chỉ khớp luật nhưng thuộc danh sách cho phép, {unmatched} không khớp luật nào.",
+        "en": "{lines} lines: {parsed} parsed, {skipped} malformed, {matched} matched at least one rule, {allowlisted} matched only allowlisted, {unmatched} matched none.",
     },
     "rulestest.per_rule": {"vi": "Số dòng khớp theo luật:", "en": "Lines matched per rule:"},
     "rulestest.unmatched": {
