@@ -12,10 +12,14 @@ from ..errors import Location, ProblemCollector
 from ..i18n import LANGUAGES
 from ..parsers.base import JsonMapping
 from ..yamlsrc import YamlList, YamlMap, load_yaml_file
+from .inputs import read_inputs
 from .model import AllowlistSettings, OrganisationSettings, Settings
+from .notify import read_notify
+from .reporting import read_playbooks, read_reporting, read_systems
+from .webroots import read_web_roots
 
 TOP_KEYS = ("version", "language", "timezone", "database", "rules", "allowlist", "json",
-            "organisation")
+            "organisation", "notify", "playbooks", "reporting", "systems", "web_roots", "inputs")
 RULES_KEYS = ("builtin", "dirs")
 ALLOWLIST_KEYS = ("cidrs", "users", "paths")
 JSON_KEYS = ("time", "message", "src_ip", "host", "program")
@@ -145,6 +149,13 @@ def load_settings(path: Path) -> Settings:
             **{key: read.string(org, key, "organisation.") or "" for key in ORG_KEYS}
         )
 
+    notify = read_notify(read, data, base)
+    playbooks = read_playbooks(read, data, base)
+    reporting = read_reporting(read, data, base)
+    systems = read_systems(read, data)
+    inputs = read_inputs(read, data, base)
+    web_roots = read_web_roots(read, data, base)
+
     problems.raise_if_any()
     return Settings(
         path=path,
@@ -156,6 +167,12 @@ def load_settings(path: Path) -> Settings:
         allowlist=allowlist,
         json_mapping=json_mapping,
         organisation=organisation,
+        notify=notify,
+        playbooks=playbooks,
+        reporting=reporting,
+        systems=systems,
+        inputs=inputs,
+        web_roots=web_roots,
     )
 
 

@@ -141,8 +141,122 @@ def _v1_initial(db: Database) -> None:
     )
 
 
+def _notify_outbox(db: Database) -> None:
+    """The alert outbox (secmon.notify.outbox): an alert is written here in the
+    transaction of the incident change that causes it, and marked sent only
+    after Apprise confirms. `delivered` lists the targets that already took it,
+    so a retry never repeats them. `outbox_schedule` remembers each route's
+    last daily digest / retry sweep."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            route TEXT NOT NULL,
+            kind TEXT NOT NULL,              -- opened, escalated, reopened, resolved, storm, digest
+            incident_id INTEGER REFERENCES incidents (id) ON DELETE CASCADE,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'held', 'digest',
+                                  'summarized')),
+            parent_id INTEGER REFERENCES outbox (id) ON DELETE SET NULL,
+            payload TEXT NOT NULL,           -- JSON snapshot the message is rendered from
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,            -- not sent before this time
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_attempt_at TEXT,
+            claimed_by TEXT,
+            claimed_until TEXT,
+            delivered TEXT NOT NULL DEFAULT '[]',
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_by_status ON outbox (status, due_at);
+        CREATE INDEX outbox_by_incident ON outbox (route, incident_id, id);
+        CREATE INDEX outbox_by_route ON outbox (route, created_at);
+        CREATE INDEX outbox_by_parent ON outbox (parent_id);
+        CREATE INDEX outbox_by_kind ON outbox (route, kind, status);
+
+        CREATE TABLE outbox_schedule (
+            route TEXT PRIMARY KEY,
+            last_daily TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def _checklists(db: Database) -> None:
+    """Per-incident checklist state (secmon.incidents.checklists): the playbook
+    chosen when the incident opened, its steps with deadlines, and who ticked
+    each step off when. Incidents stored before this get theirs on first use."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE checklists (
+            incident_id INTEGER PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+            playbook TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE checklist_steps (
+            incident_id INTEGER NOT NULL REFERENCES checklists (incident_id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,       -- 1-based, the playbook's order
+            step_id TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            deadline TEXT,                   -- 'immediately', 'detected + 5d', ... or NULL
+            done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),
+            done_by TEXT,
+            done_at TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (incident_id, step_id),
+            UNIQUE (incident_id, position)
+        )
+        """,
+    )
+
+
+def _fim_baseline(db: Database) -> None:
+    """The web-root watch (secmon.incidents.baseline): per root, the state of
+    every file (size, times, sha256) in two layers: 'approved' (taken by
+    `secmon fim baseline` after a planned change; `secmon fim status` compares
+    with it) and 'seen' (what the watcher last saw and reported, so a restart
+    reports only what changed while it was down). `key` is the path below the
+    root, NUL between components, as a BLOB: the sort order of a tree walk.
+    A new baseline is written under a 'staging:...' layer and swapped in."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE fim_baseline (
+            layer TEXT NOT NULL CHECK (layer IN ('approved', 'seen') OR layer LIKE 'staging:%'),
+            root TEXT NOT NULL,
+            key BLOB NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('file', 'link')),
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            ctime_ns INTEGER NOT NULL,
+            sha256 TEXT,
+            PRIMARY KEY (layer, root, key)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE fim_roots (
+            layer TEXT NOT NULL CHECK (layer IN ('approved', 'seen')),
+            root TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            taken_by TEXT NOT NULL DEFAULT '',
+            files INTEGER NOT NULL,
+            PRIMARY KEY (layer, root)
+        )
+        """,
+    )
+
+
 # Append only; never edit or reorder a migration once released.
-MIGRATIONS: tuple[Migration, ...] = (Migration("initial schema", _v1_initial),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("initial schema", _v1_initial),
+    Migration("notify outbox", _notify_outbox),
+    Migration("incident checklists", _checklists),
+    Migration("web-root baseline", _fim_baseline),
+)
 
 
 @contextmanager

@@ -99,9 +99,12 @@ class IncidentChange:
     One change per incident and record() call. `previous_*` describe the
     incident before the call (None / 0 for a new one). `fields` says why:
     {"reason": "severity" | "count" | "severity,count"} for escalated.
+    A person's status change (ack, contain, resolve, reopen) is kind
+    "status" with fields {"old_status", "new_status", "by"}; it is reported
+    only to the store's on_change hook.
     """
 
-    kind: str  # opened | updated | escalated | reopened | suppressed
+    kind: str  # opened | updated | escalated | reopened | suppressed | status
     incident: Incident
     previous_severity: str | None = None
     previous_count: int = 0

@@ -10,12 +10,21 @@ resolve / reopen; every change lands in the incident's timeline.
 One store object is used by one thread; several stores (processes) may
 share one file: every write takes the write lock first (BEGIN IMMEDIATE)
 and waits up to `busy_timeout` seconds for it.
+
+`on_change` (optional) is called inside the write transaction of every
+record() and status change with the SQLite connection and the changes, so
+companion tables (the alert outbox of secmon.notify) are written atomically
+with the incidents; if it raises, nothing of the call is stored.
+
+`plan_checklist` (optional) gives each new incident its checklist in the
+transaction that opens it (see checklists.py); `set_step` ticks steps off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +34,18 @@ from sqlite_utils import Database
 
 from ..clock import Clock
 from ..events import SEVERITIES, SEVERITY_RANK, Checkpoint, Detection, Event
+from .checklists import (
+    CHECKLIST_NOTE_LIMIT,
+    ChecklistPlan,
+    ChecklistPlanner,
+    ChecklistRecord,
+    StepRecord,
+    insert_checklist,
+    plan_text,
+    select_checklists,
+    step_text,
+    update_step,
+)
 from .correlate import (
     QUIET_KINDS,
     RAW_LIMIT,
@@ -65,6 +86,9 @@ from .model import (
 )
 
 SYSTEM_ACTOR = "secmon"
+
+# Called inside the write transaction with the connection and what changed.
+ChangeHook = Callable[[sqlite3.Connection, Sequence[IncidentChange]], None]
 NOTE_LIMIT = 10_000  # characters of one note kept
 _HASH_CHUNK = 500  # hashes per "IN (...)" lookup
 
@@ -99,10 +123,14 @@ class IncidentStore:
         *,
         reopen_within: timedelta = REOPEN_WITHIN,
         busy_timeout: float = 10.0,
+        on_change: ChangeHook | None = None,
+        plan_checklist: ChecklistPlanner | None = None,
     ):
         self.path = Path(path)
         self._clock = clock
         self._reopen_within = reopen_within
+        self._on_change = on_change
+        self._plan_checklist = plan_checklist
         self._db: Database | None = connect(self.path, busy_timeout)
         try:
             migrate(self._db, clock, str(self.path))
@@ -118,9 +146,12 @@ class IncidentStore:
         *,
         reopen_within: timedelta = REOPEN_WITHIN,
         busy_timeout: float = 10.0,
+        on_change: ChangeHook | None = None,
+        plan_checklist: ChecklistPlanner | None = None,
     ) -> IncidentStore:
         """Open (creating folders and file if needed) and upgrade the schema."""
-        return cls(path, clock, reopen_within=reopen_within, busy_timeout=busy_timeout)
+        return cls(path, clock, reopen_within=reopen_within, busy_timeout=busy_timeout,
+                   on_change=on_change, plan_checklist=plan_checklist)
 
     def close(self) -> None:
         if self._db is not None:
@@ -169,12 +200,18 @@ class IncidentStore:
             changes = [self._save(item, now) for item in work.values()]
             self._save_checkpoints(checkpoints, now)
             self._save_state(state or {}, now)
+            if changes and self._on_change is not None:
+                self._on_change(self._db_().conn, changes)
         return changes
 
     def _save(self, item: _Work, now: datetime) -> IncidentChange:
         outcome = summarize(item.steps)
         incident = outcome.incident
+        plan: ChecklistPlan | None = None
         if incident.id == 0:
+            if self._plan_checklist is not None:
+                plan = self._plan_checklist(incident)
+                incident = replace(incident, playbook=plan.playbook)
             table = self._db_().table("incidents").insert(incident_row(incident))
             incident = replace(incident, id=int(table.last_rowid or 0))
         else:
@@ -182,6 +219,9 @@ class IncidentStore:
         self._save_detections(incident.id, item.detections, now)
         self._save_evidence(incident, item.detections)
         self._save_timeline(incident.id, item.steps, now)
+        if plan is not None:
+            insert_checklist(self._db_().conn, incident.id, plan, now)
+            self._add_timeline(incident.id, now, "checklist", SYSTEM_ACTOR, plan_text(plan))
         before = None if item.steps[0].kind == "opened" else item.steps[0].before
         return IncidentChange(
             kind=outcome.kind,
@@ -421,7 +461,59 @@ class IncidentStore:
             incident = self._get(incident_id)
             self._update(apply_transition(incident, wanted, now))
             self._add_timeline(incident_id, now, kind, actor, text, incident.status, wanted)
+            if self._on_change is not None:
+                change = IncidentChange(
+                    kind="status",
+                    incident=self._get(incident_id),
+                    previous_severity=incident.severity,
+                    previous_count=incident.count,
+                    fields={"old_status": incident.status, "new_status": wanted, "by": actor},
+                )
+                self._on_change(self._db_().conn, [change])
         return self._get(incident_id)
+
+    # ------------------------------------------------------------ checklists
+    def checklist(self, incident_id: int) -> ChecklistRecord | None:
+        """The incident's checklist, or None if it has none yet."""
+        self._get(incident_id)
+        return select_checklists(self._db_().conn, [incident_id]).get(incident_id)
+
+    def checklists(self, incident_ids: Sequence[int] | None = None) -> dict[int, ChecklistRecord]:
+        """Checklists by incident id, of `incident_ids` (all when None)."""
+        return select_checklists(self._db_().conn, incident_ids)
+
+    def attach_checklist(
+        self, incident_id: int, plan: ChecklistPlan, by: str = SYSTEM_ACTOR
+    ) -> ChecklistRecord:
+        """Give an incident stored without one its checklist (and playbook);
+        an incident that already has a checklist keeps it."""
+        actor = _actor(by)
+        now = self._clock.now()
+        with self._write():
+            incident = self._get(incident_id)
+            conn = self._db_().conn
+            if incident_id not in select_checklists(conn, [incident_id]):
+                self._update(replace(incident, playbook=plan.playbook, updated_at=now))
+                insert_checklist(conn, incident_id, plan, now)
+                self._add_timeline(incident_id, now, "checklist", actor, plan_text(plan))
+            return select_checklists(conn, [incident_id])[incident_id]
+
+    def set_step(
+        self, incident_id: int, step_id: str, done: bool, by: str, note: str = ""
+    ) -> StepRecord:
+        """Mark one checklist step done (or not done again), with who, when and
+        a note; the change goes into the incident's timeline."""
+        actor, text = _actor(by), clean_text(note.strip(), CHECKLIST_NOTE_LIMIT)
+        now = self._clock.now()
+        with self._write():
+            incident = self._get(incident_id)
+            record = update_step(
+                self._db_().conn, incident_id, step_id, done=done, by=actor, note=text, now=now
+            )
+            self._update(replace(incident, updated_at=now))
+            kind = "step_done" if done else "step_undone"
+            self._add_timeline(incident_id, now, kind, actor, step_text(step_id, done, text))
+        return record
 
     # ---------------------------------------------------- checkpoints, state
     def load_checkpoints(self) -> dict[str, Checkpoint]:
@@ -433,6 +525,18 @@ class IncidentStore:
         """The JSON text last stored under `name` through record(), or None."""
         row = self._db_().execute("SELECT value FROM state WHERE name = ?", [name]).fetchone()
         return None if row is None else str(row[0])
+
+    # ------------------------------------------------- companion tables
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection, for reading companion tables (the outbox)."""
+        return self._db_().conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE ... COMMIT) on the connection."""
+        with self._write():
+            yield self._db_().conn
 
     # ------------------------------------------------------------- plumbing
     def _db_(self) -> Database:
