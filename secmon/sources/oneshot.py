@@ -159,9 +159,17 @@ def _extend(head: bytes, length: int, last: int, data: bytes) -> tuple[bytes, in
 
 def _finish(head: bytes, length: int, last: int) -> str:
     """The text of a line from its first bytes, its full length and its last byte."""
-    content = length - 1 if last == _CR else length
-    if content <= MAX_LINE_BYTES:
-        return head[:content].decode("utf-8", "replace")
+    return cut_line(head, length - 1 if last == _CR else length)
+
+
+def cut_line(head: bytes | bytearray, length: int) -> str:
+    """The text of a line of `length` bytes (no terminator) whose first bytes are `head`.
+
+    `head` holds at least min(length, MAX_LINE_BYTES + 1) bytes. A longer line is
+    cut at a UTF-8 character boundary and marked; bad UTF-8 is replaced.
+    """
+    if length <= MAX_LINE_BYTES:
+        return head[:length].decode("utf-8", "replace")
     cut = MAX_LINE_BYTES
     # Do not split a UTF-8 character: back off over continuation bytes (at most 3).
     while cut > MAX_LINE_BYTES - 3 and (head[cut] & 0xC0) == 0x80:
@@ -169,4 +177,4 @@ def _finish(head: bytes, length: int, last: int) -> str:
     if (head[cut] & 0xC0) == 0x80:
         cut = MAX_LINE_BYTES  # not UTF-8 anyway
     kept = head[:cut].decode("utf-8", "replace")
-    return kept + CUT_MARKER.format(dropped=content - cut)
+    return kept + CUT_MARKER.format(dropped=length - cut)

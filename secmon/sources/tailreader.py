@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..events import Checkpoint
 from .fingerprint import FINGERPRINT_BYTES, fingerprint_of
-from .oneshot import CUT_MARKER, MAX_LINE_BYTES
+from .oneshot import MAX_LINE_BYTES, cut_line
 
 READ_CHUNK = 64 * 1024
 _COUNT_CHUNK = 1 << 20
@@ -77,23 +77,6 @@ def _tail_line(source: str, text: str, line_no: int, offset: int, cp: Checkpoint
     _line_offset(line, offset)
     _line_checkpoint(line, cp)
     return line
-
-
-def cut_line(head: bytes | bytearray, length: int) -> str:
-    """The text of a line of `length` bytes (no terminator) whose first bytes are `head`.
-
-    `head` holds at least min(length, MAX_LINE_BYTES + 1) bytes. Same result as
-    the one-shot reader: cut at a UTF-8 character boundary, with the marker.
-    """
-    if length <= MAX_LINE_BYTES:
-        return head[:length].decode("utf-8", "replace")
-    cut = MAX_LINE_BYTES
-    while cut > MAX_LINE_BYTES - 3 and (head[cut] & 0xC0) == 0x80:
-        cut -= 1
-    if (head[cut] & 0xC0) == 0x80:
-        cut = MAX_LINE_BYTES  # not UTF-8 anyway
-    kept = head[:cut].decode("utf-8", "replace")
-    return kept + CUT_MARKER.format(dropped=length - cut)
 
 
 class FileReader:
