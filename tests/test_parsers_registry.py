@@ -25,6 +25,7 @@ def test_known_types() -> None:
     assert sorted(PARSER_TYPES) == [
         "apache",
         "apache-error",
+        "fim",
         "json",
         "nginx",
         "nginx-error",
@@ -43,6 +44,7 @@ def test_known_types() -> None:
         ("nginx-error", "nginx-error"),
         ("apache-error", "apache-error"),
         ("json", "json"),
+        ("fim", "fim"),
     ],
 )
 def test_make_parser_gives_a_fresh_parser_of_the_type(type_name: str, event_parser: str) -> None:
@@ -56,6 +58,8 @@ def test_make_parser_gives_a_fresh_parser_of_the_type(type_name: str, event_pars
         "nginx-error": "2026/03/14 06:00:01 [error] 1#1: x",
         "apache-error": "[Sat Mar 14 06:00:01 2026] [error] x",
         "json": '{"time": 1773442801}',
+        "fim": '{"time": "2026-03-14T06:00:01+07:00", "root": "/srv/www", "path": "/srv/www/a.php",'
+        ' "change": "created"}',
     }[type_name]
     event = first.parse(line)
     assert event is not None and event.parser == event_parser
@@ -66,7 +70,7 @@ def test_unknown_type_lists_the_known_ones() -> None:
         make_parser("iis", CTX)
     assert str(caught.value) == (
         "unknown log type 'iis'; known types: "
-        "apache, apache-error, json, nginx, nginx-error, syslog"
+        "apache, apache-error, fim, json, nginx, nginx-error, syslog"
     )
 
 

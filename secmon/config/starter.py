@@ -19,7 +19,7 @@ HEADER = """\
 # Every key is checked: a misspelt key is an error naming file:line:column.
 version: 1
 
-language: vi                       # vi | en: ngôn ngữ cảnh báo, báo cáo / language of alerts, reports
+language: vi                       # vi | en: cảnh báo, báo cáo / alerts, reports
 timezone: Asia/Ho_Chi_Minh         # cho nhật ký không ghi múi giờ / for logs without a time zone
 database: /var/lib/secmon/secmon.db
 
@@ -33,7 +33,7 @@ rules:
   builtin: true                    # các luật có sẵn / the shipped rules
   # dirs: [/etc/secmon/rules.d]    # luật riêng, ghi đè / your own rules and overrides
 
-allowlist:                         # không bao giờ báo về các địa chỉ, tài khoản này / never alert on these
+allowlist:                         # không bao giờ báo về / never alert on these
   cidrs: []                        # ví dụ / e.g. [10.0.0.0/8, 192.168.1.0/24]
   users: []
   paths: []
@@ -102,6 +102,10 @@ def _quoted(path: Path | str) -> str:
     return f'"{text}"'
 
 
+def _entry(path: Path, type_name: str, comment: str = "") -> str:
+    return f"    - path: {_quoted(path)}{comment}\n      type: {type_name}\n"
+
+
 def starter_config(found: Found) -> str:
     """The starter secmon.yaml text for what was found."""
     out = [HEADER, INPUTS_HEAD]
@@ -109,23 +113,23 @@ def starter_config(found: Found) -> str:
                or found.mail_log else "  files: []\n")
     journald = False
     if found.auth_log is not None:
-        out.append(f"    - path: {_quoted(found.auth_log)}   # đăng nhập SSH, sudo / SSH logins, sudo\n")
+        out.append(f"    - path: {_quoted(found.auth_log)}   # SSH, sudo\n")
         out.append("      type: syslog\n")
     else:
         journald = True
-        out.append("    # không có auth.log: đọc journald bên dưới / no auth.log: the journal is read below\n")
+        out.append("    # không có auth.log: đọc journald / no auth.log: the journal is read\n")
     if found.nginx_dir is not None:
-        out.append(f"    - path: {_quoted(found.nginx_dir / '*access.log')}\n      type: nginx\n")
-        out.append(f"    - path: {_quoted(found.nginx_dir / '*error.log')}\n      type: nginx-error\n")
+        out.append(_entry(found.nginx_dir / "*access.log", "nginx"))
+        out.append(_entry(found.nginx_dir / "*error.log", "nginx-error"))
     if found.apache_dir is not None:
-        out.append(f"    - path: {_quoted(found.apache_dir / '*access.log')}\n      type: apache\n")
-        out.append(f"    - path: {_quoted(found.apache_dir / '*error.log')}\n      type: apache-error\n")
+        out.append(_entry(found.apache_dir / "*access.log", "apache"))
+        out.append(_entry(found.apache_dir / "*error.log", "apache-error"))
     if found.nginx_dir is None and found.apache_dir is None:
         out.append("    # không thấy nhật ký nginx hay Apache / no nginx or Apache logs found:\n")
         out.append('    # - {path: "/var/log/nginx/*access.log", type: nginx}\n')
         out.append('    # - {path: "/var/log/apache2/*access.log", type: apache}\n')
     if found.mail_log is not None:
-        out.append(f"    - path: {_quoted(found.mail_log)}   # postfix, dovecot\n      type: syslog\n")
+        out.append(_entry(found.mail_log, "syslog", "   # postfix, dovecot"))
     if journald:
         out.append("  journald: {}                     # cả journal; hoặc / the whole journal; or"
                    " {units: [ssh.service]}\n")

@@ -9,8 +9,9 @@ from .base import ParseContext
 from .registry import PARSER_TYPES
 
 # Most specific first: on a tie the earlier type wins. "nginx" stands for the
-# web access parser (nginx and apache share it); see _web_flavour.
-DETECTION_ORDER: tuple[str, ...] = ("json", "nginx-error", "apache-error", "nginx", "syslog")
+# web access parser (nginx and apache share it); see _web_flavour. "fim"
+# (recorded web-root events) is JSON with required keys: tried before "json".
+DETECTION_ORDER: tuple[str, ...] = ("fim", "json", "nginx-error", "apache-error", "nginx", "syslog")
 
 # Any fixed leap-year date: the guess does not depend on the year.
 _REFERENCE = datetime(2024, 12, 31, tzinfo=UTC)

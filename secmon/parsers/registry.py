@@ -8,6 +8,7 @@ from types import MappingProxyType
 from ..errors import SecmonError
 from .access import ApacheAccessParser, NginxAccessParser
 from .base import LineParser, ParseContext
+from .fim import FimEventParser
 from .jsonlines import JsonLinesParser
 from .nginx_error import ApacheErrorParser, NginxErrorParser
 from .syslog import SyslogParser
@@ -20,6 +21,7 @@ PARSER_TYPES: Mapping[str, type] = MappingProxyType(
         "nginx-error": NginxErrorParser,
         "apache-error": ApacheErrorParser,
         "json": JsonLinesParser,
+        "fim": FimEventParser,
     }
 )
 
