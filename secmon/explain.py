@@ -7,11 +7,13 @@ blocks included), no detector state, nothing recorded.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from .events import Event
 from .parsers.base import JsonMapping, ParseContext
 from .parsers.registry import make_parser
 from .pipeline import resolve_type
@@ -52,10 +54,23 @@ def explain_file(
         reference_time=reference_time(path),
         json_mapping=json_mapping or JsonMapping(),
     )
-    parse = make_parser(resolved, context).parse
+    parser = make_parser(resolved, context)
+    parse = parser.parse
+    # syslog: lines that no rule can match are told apart without building their Event
+    screened = getattr(parser, "parse_screened", None)
+    screen = engine.screen(parser.type_name, explain=True) if screened else None
+    parse_screened: Callable[..., Event | float | None] = screened or parse
     for raw in read_lines(path):
         report.lines += 1
-        event = parse(raw.text, raw.line_no, raw.offset)
+        if screen is not None:
+            event = parse_screened(raw.text, raw.line_no, raw.offset, screen)
+            if isinstance(event, float):
+                report.parsed += 1
+                if len(report.unmatched_samples) < keep_unmatched:
+                    report.unmatched_samples.append((raw.line_no, raw.text))
+                continue
+        else:
+            event = parse(raw.text, raw.line_no, raw.offset)
         if event is None:
             report.malformed += 1
             if len(report.malformed_samples) < keep_unmatched:

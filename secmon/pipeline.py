@@ -142,10 +142,11 @@ def _scan_file(
     an absence rule needs its time). Not with `on_event`, which sees every event.
     """
     parse = parser.parse
-    parse_screened = getattr(parser, "parse_screened", None)
+    screened = getattr(parser, "parse_screened", None)
     screen = None
-    if parse_screened is not None and on_event is None:
+    if screened is not None and on_event is None:
         screen = engine.screen(parser.type_name)
+    parse_screened: Callable[..., Event | float | None] = screened or parse
     process = engine.process
     skip = engine.skip
     lines = 0
@@ -155,11 +156,12 @@ def _scan_file(
         if report is not None and lines % PROGRESS_EVERY_LINES == 0:
             report(raw.offset, lines)
         if screen is not None:
-            event = parse_screened(raw.text, raw.line_no, raw.offset, screen)
-            if event.__class__ is float:
-                if not skip(event):  # type: ignore[arg-type]
+            got = parse_screened(raw.text, raw.line_no, raw.offset, screen)
+            if isinstance(got, float):  # no rule wants the line: only its time counts
+                if not skip(got):
                     continue
-                event = parse(raw.text, raw.line_no, raw.offset)
+                got = parse(raw.text, raw.line_no, raw.offset)  # an absence rule is due
+            event = got
         else:
             event = parse(raw.text, raw.line_no, raw.offset)
         if event is None:

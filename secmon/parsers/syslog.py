@@ -5,6 +5,11 @@
     2026-03-14T06:00:01.123456+07:00 host prog[pid]: msg     (rsyslog default on Debian)
     <34>1 2026-03-14T06:00:01.003Z host app procid msgid [sd] msg   (RFC 5424)
 
+`parse_screened` is `parse` for the one-shot scan: it splits the header,
+asks a screen whether any rule could want the (program, message), and for
+lines none can want returns only their timestamp, without building the time
+or the Event.
+
 Year-less RFC 3164 times take the year of `ctx.reference_time`, or the year
 before if that puts them more than a day after it (December lines read in
 January). Afterwards the parser follows the log: a jump back of more than
@@ -17,6 +22,7 @@ the latest line is a stray from the year before. Times without a zone are in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,6 +60,9 @@ _ISO = re.compile(r"(\d{4}-\d\d-\d\dT\S++) (\S++)(?: |$)" + _TAG, re.ASCII)
 _SD = r"(?:\[(?:[^\"\]]++|\"(?:[^\"\\]++|\\.)*+\")*+\])++"
 _RFC5424 = re.compile(r"1 (\S++) (\S++) (\S++) (\S++) (\S++) (-|" + _SD + r")(?: |$)", re.ASCII)
 
+# (program, message) -> could any rule want this line? (see DetectionEngine.screen)
+Screen = Callable[[str | None, str], bool]
+
 _HALF_YEAR = timedelta(days=183)
 _ONE_DAY = timedelta(days=1)
 
@@ -72,18 +81,36 @@ class SyslogParser:
         self._reference_local = reference_local.replace(tzinfo=None)
         self._year = reference_local.year
         self._high_water: datetime | None = None  # latest RFC 3164 wall time so far
-        self._cache: dict[str, datetime] = {}
+        self._cache: dict[str, datetime] = {}  # RFC 3164 stamp -> time
+        # "Mar 14 06:00" -> (that minute's time at second 0, its timestamp, True)
+        self._minutes: dict[str, tuple[datetime, float, bool]] = {}
         self._last_key = ""
         self._last_time = ctx.reference_time
-        self._iso_cache: dict[str, datetime] = {}
+        # ISO stamp without fraction (+ zone) -> (time, timestamp)
+        self._iso_cache: dict[str, tuple[datetime, float]] = {}
 
     def parse(self, line: str, line_no: int = 0, offset: int = 0) -> Event | None:
         try:
-            return self._parse(line, line_no, offset)
+            return self._parse(line, line_no, offset)  # type: ignore[return-value]
         except (ValueError, OverflowError, IndexError):  # pragma: no cover - defensive
             return None
 
-    def _parse(self, line: str, line_no: int, offset: int) -> Event | None:
+    def parse_screened(
+        self, line: str, line_no: int, offset: int, wanted: Screen
+    ) -> Event | float | None:
+        """Like `parse`, but a line for which `wanted(program, message)` is false gives
+        only its timestamp (seconds since the epoch, as `event.time.timestamp()`).
+
+        None still means the line is not syslog. RFC 5424 lines are never screened.
+        """
+        try:
+            return self._parse(line, line_no, offset, wanted)
+        except (ValueError, OverflowError, IndexError):  # pragma: no cover - defensive
+            return None
+
+    def _parse(
+        self, line: str, line_no: int, offset: int, wanted: Screen | None = None
+    ) -> Event | float | None:
         pos = 0
         pri: str | None = None
         if line[:1] == "<":
@@ -96,41 +123,28 @@ class SyslogParser:
             pos = end + 1
         first = line[pos : pos + 1]
         if first.isalpha():
-            return self._rfc3164(line, pos, pri, line_no, offset)
+            return self._rfc3164(line, pos, pri, line_no, offset, wanted)
         if first == "1" and line[pos + 1 : pos + 2] == " ":
             return self._rfc5424(line, pos, pri, line_no, offset)
         if first.isdigit():
-            return self._iso(line, pos, pri, line_no, offset)
+            return self._iso(line, pos, pri, line_no, offset, wanted)
         return None
 
     # --- the three forms ---------------------------------------------------
 
     def _rfc3164(
-        self, line: str, pos: int, pri: str | None, line_no: int, offset: int
-    ) -> Event | None:
+        self,
+        line: str,
+        pos: int,
+        pri: str | None,
+        line_no: int,
+        offset: int,
+        wanted: Screen | None,
+    ) -> Event | float | None:
         m = _RFC3164.match(line, pos)
         if m is None:
             return None
         stamp, fraction, host, program, pid = m.group(1, 2, 3, 4, 5)
-        if stamp == self._last_key:
-            time = self._last_time
-        else:
-            cached = self._cache.get(stamp)
-            if cached is not None:
-                time = cached
-            else:
-                resolved = self._year_less(stamp)
-                if resolved is None:
-                    return None
-                time, cacheable = resolved
-                if cacheable:
-                    if len(self._cache) >= TIME_CACHE_SIZE:
-                        self._cache.clear()
-                    self._cache[stamp] = time
-            self._last_key = stamp
-            self._last_time = time
-        if fraction:
-            time = time.replace(microsecond=int(fraction[:6].ljust(6, "0")))
         message = line[m.end() :]
         if host[-1] == ":":
             # No host name: "Mar 14 06:00:01 sshd[811]: msg".
@@ -139,6 +153,18 @@ class SyslogParser:
                 host = None
                 program, pid = tag.group(1, 2)
                 message = line[m.end(3) + 1 :]
+        if wanted is not None and not wanted(program, message):
+            minute = self._minutes.get(stamp[:-3])
+            if minute is not None and not fraction:  # the common case, inlined
+                second = int(stamp[-2:])
+                if second <= 60:
+                    return minute[1] + (second if second < 60 else 59)
+            return self._timestamp_3164(stamp, fraction)
+        time = self._time_3164(stamp)
+        if time is None:
+            return None
+        if fraction:
+            time = time.replace(microsecond=int(fraction[:6].ljust(6, "0")))
         fields: dict[str, Any] = {} if pid is None else {"pid": pid}
         if pri is not None:
             _add_pri(fields, pri)
@@ -155,11 +181,22 @@ class SyslogParser:
             offset,
         )
 
-    def _iso(self, line: str, pos: int, pri: str | None, line_no: int, offset: int) -> Event | None:
+    def _iso(
+        self,
+        line: str,
+        pos: int,
+        pri: str | None,
+        line_no: int,
+        offset: int,
+        wanted: Screen | None,
+    ) -> Event | float | None:
         m = _ISO.match(line, pos)
         if m is None:
             return None
         stamp, host, program, pid = m.group(1, 2, 3, 4)
+        message = line[m.end() :]
+        if wanted is not None and not wanted(program, message):
+            return self._iso_timestamp(stamp)
         time = self._iso_time(stamp)
         if time is None:
             return None
@@ -170,7 +207,7 @@ class SyslogParser:
             time,
             self._source,
             "syslog",
-            line[m.end() :],
+            message,
             line,
             host,
             program,
@@ -219,29 +256,100 @@ class SyslogParser:
 
     # --- time ----------------------------------------------------------------
 
-    def _iso_time(self, stamp: str) -> datetime | None:
-        """An ISO-8601 stamp; cached on its whole-second part and zone."""
+    def _iso_second(self, stamp: str) -> tuple[datetime, float, str | None] | None:
+        """(time of the whole second, its timestamp, fraction digits) of an ISO stamp;
+        cached on the whole-second part and zone."""
         m = _ISO_STAMP.fullmatch(stamp)
         if m is None:
             return None
         seconds, fraction, zone = m.group(1, 2, 3)
         key = seconds + zone if zone else seconds
-        time = self._iso_cache.get(key)
-        if time is None:
+        cached = self._iso_cache.get(key)
+        if cached is None:
             parsed = parse_iso_time(key, self._tz)
             if parsed is None:
                 return None
             cacheable = True
             if not zone:
                 parsed, cacheable = self._local.aware(parsed.replace(tzinfo=None))
-            time = parsed
+            cached = (parsed, parsed.timestamp())
             if cacheable:
                 if len(self._iso_cache) >= TIME_CACHE_SIZE:
                     self._iso_cache.clear()
-                self._iso_cache[key] = time
+                self._iso_cache[key] = cached
+        return cached[0], cached[1], fraction
+
+    def _iso_time(self, stamp: str) -> datetime | None:
+        """An ISO-8601 stamp as an aware time."""
+        second = self._iso_second(stamp)
+        if second is None:
+            return None
+        time, _, fraction = second
         if fraction:
             return time.replace(microsecond=int(fraction[:6].ljust(6, "0")))
         return time
+
+    def _iso_timestamp(self, stamp: str) -> float | None:
+        """`_iso_time(stamp).timestamp()`, without building the time."""
+        second = self._iso_second(stamp)
+        if second is None:
+            return None
+        return _with_fraction(second[1], second[2])
+
+    def _time_3164(self, stamp: str) -> datetime | None:
+        """The aware time of an RFC 3164 stamp ('Mar 14 06:00:01'), cached per stamp."""
+        if stamp == self._last_key:
+            return self._last_time
+        time = self._cache.get(stamp)
+        if time is None:
+            minute = self._minute(stamp)
+            if minute is None:
+                return None
+            time, _, cacheable = minute
+            if cacheable:
+                time = time.replace(second=min(int(stamp[-2:]), 59))
+                if len(self._cache) >= TIME_CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[stamp] = time
+        self._last_key = stamp
+        self._last_time = time
+        return time
+
+    def _timestamp_3164(self, stamp: str, fraction: str | None) -> float | None:
+        """`_time_3164(stamp)` (with `fraction`) as a timestamp, without building the time."""
+        minute = self._minute(stamp)
+        if minute is None:
+            return None
+        _, ts, cacheable = minute
+        if cacheable:
+            ts += min(int(stamp[-2:]), 59)
+        return _with_fraction(ts, fraction)
+
+    def _minute(self, stamp: str) -> tuple[datetime, float, bool] | None:
+        """(time, timestamp, True) of `stamp`'s minute at second 0, from the cache of
+        minutes; or (time, timestamp, False) of `stamp` itself where it may not be
+        cached (the repeated hour when clocks go back). None if `stamp` is no time.
+
+        A minute is resolved (year, zone) once, by the first stamp seen in it.
+        """
+        if int(stamp[-2:]) > 60:
+            return None
+        key = stamp[:-3]
+        cached = self._minutes.get(key)
+        if cached is not None:
+            return cached
+        resolved = self._year_less(stamp)
+        if resolved is None:
+            return None
+        time, cacheable = resolved
+        if not cacheable:
+            return time, time.timestamp(), False
+        base = time.replace(second=0)
+        cached = (base, base.timestamp(), True)
+        if len(self._minutes) >= TIME_CACHE_SIZE:
+            self._minutes.clear()
+        self._minutes[key] = cached
+        return cached
 
     def _year_less(self, stamp: str) -> tuple[datetime, bool] | None:
         """The aware time of 'Mar 14 06:00:01' and whether it may be cached.
@@ -284,6 +392,7 @@ class SyslogParser:
         if year != self._year:
             self._year = year
             self._cache.clear()
+            self._minutes.clear()
         if self._high_water is None or naive > self._high_water:
             self._high_water = naive
         return self._local.aware(naive)
@@ -294,6 +403,13 @@ def _naive(year: int, month: int, day: int, hour: int, minute: int, second: int)
         return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
+
+
+def _with_fraction(ts: float, fraction: str | None) -> float:
+    """`ts` plus fractional digits, rounded as datetime.timestamp() rounds."""
+    if not fraction:
+        return ts
+    return (int(ts) * 1_000_000 + int(fraction[:6].ljust(6, "0"))) / 1_000_000
 
 
 def _add_pri(fields: dict[str, Any], pri: str) -> None:

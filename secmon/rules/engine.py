@@ -108,7 +108,8 @@ class DetectionEngine:
         out: list[Detection] = []
         reporting = self._reporting
         feeds = self._feeds
-        for _, rule, hit, _ in self._matcher.hits(event):
+        ts = event.time.timestamp() if self._absence else None  # computed once
+        for _, rule, hit, _ in self._matcher.hits(event, ts):
             if rule.id in reporting:
                 out.append(stateless_detection(rule, hit))
             targets = feeds.get(rule.id)
@@ -118,8 +119,7 @@ class DetectionEngine:
                     if found:
                         for one in found:
                             self._emit(detector.rule, one, out)
-        if self._absence:
-            ts = event.time.timestamp()
+        if ts is not None:
             if ts > self._watermark:
                 self._watermark = ts
                 self._tick(ts, event.time, out)

@@ -163,16 +163,22 @@ class StatelessMatcher:
             plan.groups.append(_Group(name, entries, patterns))
         return plan
 
-    def _matches(self, event: Event, explain: bool) -> list[Found]:
+    def _matches(self, event: Event, explain: bool, ts: float | None = None) -> list[Found]:
         """(order, rule, hit, allowlisted) for each rule met, in rule order; allowlisted
         ones only if `explain`."""
         plan = self._plan(event)
         found: list[Found] = []
-        ts = None
         get = event.get
         for c in plan.plain:
-            if c.pre and not all(cond.test(get(cond.field)) for cond in c.pre):
-                continue
+            pre = c.pre
+            if pre:
+                # most `where:` have one condition: test it without a generator
+                if len(pre) == 1:
+                    cond = pre[0]
+                    if not cond.test(get(cond.field)):
+                        continue
+                elif not all(cond.test(get(cond.field)) for cond in pre):
+                    continue
             if ts is None:
                 ts = event.time.timestamp()
             hit = Hit(ts, event.time, event, _NO_GROUPS)
@@ -208,10 +214,10 @@ class StatelessMatcher:
             found.sort(key=_ORDER)
         return found
 
-    def hits(self, event: Event) -> list[Found]:
+    def hits(self, event: Event, ts: float | None = None) -> list[Found]:
         """(order, rule, hit, False) for each rule the event matches (allowlists applied),
-        in rule order."""
-        return self._matches(event, explain=False)
+        in rule order. `ts`: the event's timestamp, if the caller has it already."""
+        return self._matches(event, False, ts)
 
     def explain(self, event: Event) -> list[RuleMatch]:
         """Every rule whose conditions the event meets, allowlisted ones flagged."""
