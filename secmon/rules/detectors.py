@@ -6,6 +6,9 @@ fields. State is bounded: a key whose newest match is older than `within`
 is dropped as time moves on, and at most `max_keys` keys are kept per rule
 (the least recently updated go first).
 
+A key holds no Event, only compact records (`hits.item_of`); evidence (first 5,
+last 5) is rebuilt as Events when the rule fires, the firing match in full.
+
 Semantics, where the rule format leaves room:
 - windows are inclusive: matches at t and t + within fall within `within`;
 - threshold and distinct restart the key after firing (a persistent attacker
@@ -30,7 +33,18 @@ from typing import Any
 from ..events import Detection, Event
 from .allowlist import Allowlist
 from .conditions import to_text
-from .hits import EVIDENCE_HEAD, EVIDENCE_TAIL, Hit, detection, evidence_of, key_function
+from .hits import (
+    EVIDENCE_HEAD,
+    EVIDENCE_TAIL,
+    Hit,
+    Item,
+    Records,
+    detection,
+    event_of,
+    evidence_items,
+    item_of,
+    key_function,
+)
 from .model import Absence, Distinct, Rule, Threshold
 from .model import Sequence as SequenceSpec
 from .snapshots import event_from_plain, event_to_plain, time_from_plain, time_to_plain
@@ -39,18 +53,16 @@ MAX_FIRSTS_PER_KEY = 10_000  # sequence: earlier matches kept per key, oldest dr
 _TS = itemgetter(0)
 NOTHING: tuple[Detection, ...] = ()
 
-# One remembered match: (timestamp, time, event or None when not kept).
-Item = tuple[float, datetime, Event | None]
-
 
 class Detector:
     """Base: per-key state in an OrderedDict (least recently updated first)."""
 
     kind = ""
 
-    def __init__(self, rule: Rule, max_keys: int):
+    def __init__(self, rule: Rule, max_keys: int, records: Records | None = None):
         assert rule.stateful is not None
         self.rule = rule
+        self.records = records if records is not None else Records()
         self.by = rule.stateful.by
         self.key = key_function(self.by)
         self.within = rule.stateful.within.total_seconds()
@@ -103,7 +115,15 @@ class Detector:
     def _newest(self, state: Any) -> float:
         return state[-1][0] if state else float("-inf")
 
-    def _fire(self, key: tuple[str, ...], items: list[Item], count: int) -> Detection:
+    def _fire(
+        self,
+        key: tuple[str, ...],
+        items: list[Item],
+        count: int,
+        current: Item | None,
+        event: Event,
+    ) -> Detection:
+        """Detection of `key` (then forgotten); `event` is the full Event of `current`."""
         del self.keys[key]
         return detection(
             self.rule,
@@ -112,7 +132,7 @@ class Detector:
             count,
             items[0][1],
             items[-1][1],
-            evidence_of([item[2] for item in items]),
+            evidence_items(items, current, event),
         )
 
     # -- snapshots -------------------------------------------------------------------
@@ -125,7 +145,9 @@ class Detector:
             keep = set(range(min(EVIDENCE_HEAD, len(items))))
             keep |= set(range(max(0, len(items) - EVIDENCE_TAIL), len(items)))
             plain_items = []
-            for index, (_ts, when, event) in enumerate(items):
+            for index, item in enumerate(items):
+                when = item[1]
+                event = event_of(item)
                 ref = None
                 if event is not None and index in keep and len(events) < max_events:
                     ref = len(events)
@@ -146,8 +168,11 @@ class Detector:
             extras = []
             for row in plain_items:
                 when = time_from_plain(row[0])
-                event = events[row[1]] if row[1] is not None else None
-                items.append((when.timestamp(), when, event))
+                ts = when.timestamp()
+                if row[1] is None:
+                    items.append((ts, when))
+                else:
+                    items.append(item_of(ts, when, events[row[1]]))
                 extras.append(row[2:])
             self.keys[tuple(str(k) for k in key)] = self._state_from(items, extras)
         while len(self.keys) > self.max_keys:
@@ -181,15 +206,15 @@ class ThresholdDetector(Detector):
 
     kind = "threshold"
 
-    def __init__(self, rule: Rule, max_keys: int):
-        super().__init__(rule, max_keys)
+    def __init__(self, rule: Rule, max_keys: int, records: Records | None = None):
+        super().__init__(rule, max_keys, records)
         assert isinstance(rule.stateful, Threshold)
         self.count = rule.stateful.count
 
     def feed(self, hit: Hit, role: str) -> Sequence[Detection]:
         if self.allowlist is not None and self.allowlist.allows(hit.get):
             return NOTHING
-        key = self.key(hit)
+        key = self.records.key(hit, self.by, self.key)
         ts = hit.ts
         if ts > self.latest:
             self.latest = ts
@@ -198,20 +223,21 @@ class ThresholdDetector(Detector):
                 self._expire(ts - self.within)
         keys = self.keys
         items = keys.get(key)
+        item = self.records.item(ts, hit.time, hit.event)
         if items is None:
-            items = keys[key] = []
+            items = keys[key] = [item]  # a list made full-size: no spare slots
             if len(keys) > self.max_keys:
                 keys.popitem(last=False)
         else:
             keys.move_to_end(key)
-        if not items or ts >= items[-1][0]:
-            items.append((ts, hit.time, hit.event))
-        else:
-            _insert(items, (ts, hit.time, hit.event))
-        if items[0][0] < items[-1][0] - self.within:
-            _drop_before(items, items[-1][0] - self.within)
+            if ts >= items[-1][0]:
+                items.append(item)
+            else:
+                _insert(items, item)
+            if items[0][0] < items[-1][0] - self.within:
+                _drop_before(items, items[-1][0] - self.within)
         if len(items) >= self.count:
-            return (self._fire(key, items, len(items)),)
+            return (self._fire(key, items, len(items), item, hit.event),)
         return NOTHING
 
 
@@ -220,8 +246,8 @@ class DistinctDetector(Detector):
 
     kind = "distinct"
 
-    def __init__(self, rule: Rule, max_keys: int):
-        super().__init__(rule, max_keys)
+    def __init__(self, rule: Rule, max_keys: int, records: Records | None = None):
+        super().__init__(rule, max_keys, records)
         assert isinstance(rule.stateful, Distinct)
         self.field = rule.stateful.field
         self.count = rule.stateful.count
@@ -232,18 +258,20 @@ class DistinctDetector(Detector):
         value = to_text(hit.get(self.field))
         if value is None:
             return NOTHING  # nothing to count
-        key = self.key(hit)
+        key = self.records.key(hit, self.by, self.key)
         values: dict[str, Item] = self._touch(key, hit.ts, dict)
         old = values.pop(value, None)
-        values[value] = (
-            old if old is not None and old[0] > hit.ts else (hit.ts, hit.time, hit.event)
-        )
+        current: Item | None = None
+        if old is not None and old[0] > hit.ts:
+            values[value] = old  # logged out of order: the value stands at its latest match
+        else:
+            current = values[value] = self.records.item(hit.ts, hit.time, hit.event)
         if len(values) >= self.count:
             cutoff = max(item[0] for item in values.values()) - self.within
             fresh = {v: item for v, item in values.items() if item[0] >= cutoff}
             if len(fresh) >= self.count:
                 items = sorted(fresh.values(), key=_TS)
-                return (self._fire(key, items, len(items)),)
+                return (self._fire(key, items, len(items), current, hit.event),)
             self.keys[key] = fresh
         return NOTHING
 
@@ -265,18 +293,18 @@ class SequenceDetector(Detector):
 
     kind = "sequence"
 
-    def __init__(self, rule: Rule, max_keys: int):
-        super().__init__(rule, max_keys)
+    def __init__(self, rule: Rule, max_keys: int, records: Records | None = None):
+        super().__init__(rule, max_keys, records)
         assert isinstance(rule.stateful, SequenceSpec)
         self.min_count = rule.stateful.min_count
 
     def feed(self, hit: Hit, role: str) -> Sequence[Detection]:
         if self.allowlist is not None and self.allowlist.allows(hit.get):
             return NOTHING
-        key = self.key(hit)
+        key = self.records.key(hit, self.by, self.key)
         if role == "first":
             firsts = self._touch(key, hit.ts, list)
-            _insert(firsts, (hit.ts, hit.time, hit.event))
+            _insert(firsts, self.records.item(hit.ts, hit.time, hit.event))
             _drop_before(firsts, firsts[-1][0] - self.within)
             if len(firsts) > MAX_FIRSTS_PER_KEY:
                 del firsts[: len(firsts) - MAX_FIRSTS_PER_KEY]
@@ -288,8 +316,9 @@ class SequenceDetector(Detector):
         end = bisect_right(firsts, hit.ts, key=_TS)
         if end - start < self.min_count:
             return NOTHING
-        items = firsts[start:end] + [(hit.ts, hit.time, hit.event)]
-        return (self._fire(key, items, len(items)),)
+        then = self.records.item(hit.ts, hit.time, hit.event)
+        items = firsts[start:end] + [then]
+        return (self._fire(key, items, len(items), then, hit.event),)
 
 
 class AbsenceDetector(Detector):
@@ -297,27 +326,25 @@ class AbsenceDetector(Detector):
 
     kind = "absence"
 
-    def __init__(self, rule: Rule, max_keys: int):
-        super().__init__(rule, max_keys)
+    def __init__(self, rule: Rule, max_keys: int, records: Records | None = None):
+        super().__init__(rule, max_keys, records)
         assert isinstance(rule.stateful, Absence)
         self.due = float("inf")  # no key can fall silent before this time
 
     def feed(self, hit: Hit, role: str) -> Sequence[Detection]:
         if self.allowlist is not None and self.allowlist.allows(hit.get):
             return NOTHING
-        key = self.key(hit)
+        key = self.records.key(hit, self.by, self.key)
         keys = self.keys
         last: Item | None = keys.pop(key, None)
+        current = self.records.item(hit.ts, hit.time, hit.event)
         found = []
         if last is not None and hit.ts > last[0] + self.within:
             # the silence ended inside the stream: report the silent interval
-            found.append(
-                detection(
-                    self.rule, self.by, key, 0, last[1], hit.time, evidence_of([last[2], hit.event])
-                )
-            )
+            evidence = evidence_items([last, current], current, hit.event)
+            found.append(detection(self.rule, self.by, key, 0, last[1], hit.time, evidence))
         if last is None or hit.ts >= last[0]:
-            last = (hit.ts, hit.time, hit.event)
+            last = current
         keys[key] = last
         if len(keys) > self.max_keys:
             keys.popitem(last=False)
@@ -334,11 +361,12 @@ class AbsenceDetector(Detector):
             return NOTHING
         found = []
         due = float("inf")
-        for key, (last_ts, last_time, event) in list(self.keys.items()):
+        for key, last in list(self.keys.items()):
+            last_ts = last[0]
             if ts > last_ts + self.within:
                 del self.keys[key]
                 found.append(
-                    detection(self.rule, self.by, key, 0, last_time, now, evidence_of([event]))
+                    detection(self.rule, self.by, key, 0, last[1], now, evidence_items([last]))
                 )
             else:
                 due = min(due, last_ts + self.within)
@@ -369,5 +397,6 @@ DETECTORS: dict[str, type[Detector]] = {
 }
 
 
-def make_detector(rule: Rule, max_keys: int) -> Detector:
-    return DETECTORS[rule.kind](rule, max_keys)
+def make_detector(rule: Rule, max_keys: int, records: Records | None = None) -> Detector:
+    """The detector of `rule`; detectors of one engine share `records`."""
+    return DETECTORS[rule.kind](rule, max_keys, records)
