@@ -20,7 +20,7 @@ from typing import Any
 from ..events import Detection, Event
 from .conditions import to_text
 from .detectors import Detector, make_detector
-from .hits import Hit, detection
+from .hits import Hit, Records, detection
 from .matcher import RuleMatch, Screen, StatelessMatcher
 from .model import Rule, RuleSet, Sequence
 from .snapshots import SNAPSHOT_VERSION, SnapshotError
@@ -89,7 +89,10 @@ class DetectionEngine:
         self._reset()
 
     def _reset(self) -> None:
-        self._detectors = {r.id: make_detector(r, self.max_keys_per_rule) for r in self._stateful}
+        records = Records()  # one compact record per match, shared by the detectors it feeds
+        self._detectors = {
+            r.id: make_detector(r, self.max_keys_per_rule, records) for r in self._stateful
+        }
         self._feeds = {}
         for rule in self._stateful:
             detector = self._detectors[rule.id]

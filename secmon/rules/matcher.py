@@ -7,6 +7,18 @@ plan, the `match` patterns that read the same field run through one
 occurs then run their own regex to extract groups. A rule's `where`
 conditions are tested before its own regex, except those on fields that
 its `match` extracts, which are tested right after it.
+
+Rules without `match` ("plain") are bucketed by the field of one of their
+conditions (the field most of them test, such as `status`); a bucket
+remembers, per value of its field, which of its rules that condition lets
+through, so a web event costs one lookup for all the status rules. Conditions
+are pure functions of the value, so the memo changes no verdict; it keeps at
+most MEMO_LIMIT short values and stops remembering for a field whose values
+vary more than that (a path, an address).
+
+A screen (`screen`) searches a syslog message with the same Set as the match
+step; the match step reuses that result for the very same message object, so
+a line the screen lets through is searched once.
 """
 
 from __future__ import annotations
@@ -16,7 +28,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from ..events import Event
+from ..events import EVENT_ATTRIBUTES, Event
 from .allowlist import Allowlist
 from .conditions import FieldCondition, to_text
 from .hits import Hit
@@ -25,6 +37,8 @@ from .regex import LinearRegex, PatternSet
 
 _NO_GROUPS: Mapping[str, Any] = {}
 MAX_SCREENED_PROGRAMS = 4096  # a screen's per-program decisions kept (program names vary)
+MEMO_LIMIT = 512  # values a plain-rule bucket remembers before it gives up on its field
+MEMO_TEXT_CHARS = 64  # longer text values are tested, never remembered
 _ORDER = itemgetter(0)
 _ONLY = (0,)
 Found = tuple[int, Rule, Hit, bool]  # rule order, rule, the match, allowlisted
@@ -65,21 +79,96 @@ class _Compiled:
         self.post = tuple(post)
 
 
+_Plain = tuple[_Compiled, tuple[FieldCondition, ...]]  # a plain rule, its other conditions
+_MEMO_TYPES = (int, float, bool, type(None))
+
+
+class _Bucket:
+    """Plain rules sharing the field of one condition each: which of them that condition
+    lets through, remembered per value of the field."""
+
+    __slots__ = ("field", "attribute", "entries", "memo", "_single")
+
+    def __init__(self, name: str, entries: list[tuple[FieldCondition, _Plain]]):
+        self.field = name
+        self.attribute = name in EVENT_ATTRIBUTES
+        self.entries = entries
+        self.memo: dict[tuple[type, Any], tuple[_Plain, ...]] | None = {}
+        self._single = (entries[0][0].test, (entries[0][1],)) if len(entries) == 1 else None
+
+    def _test(self, value: Any) -> tuple[_Plain, ...]:
+        if self._single is not None:
+            test, passed = self._single
+            return passed if test(value) else ()
+        return tuple(entry for cond, entry in self.entries if cond.test(value))
+
+    def passing(self, event: Event) -> tuple[_Plain, ...]:
+        """The bucket's rules whose condition on the field holds for `event`."""
+        value = getattr(event, self.field) if self.attribute else event.fields.get(self.field)
+        memo = self.memo
+        if memo is None or not (
+            value.__class__ in _MEMO_TYPES
+            or (value.__class__ is str and len(value) <= MEMO_TEXT_CHARS)
+        ):
+            return self._test(value)
+        key = (value.__class__, value)  # 1, 1.0 and True are equal keys but not equal values
+        found = memo.get(key)
+        if found is None:
+            found = self._test(value)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = found
+            else:
+                self.memo = None  # too many values: testing is as cheap as remembering
+        return found
+
+
 @dataclass(slots=True)
 class _Group:
     field: str
     entries: list[_Compiled]
     patterns: PatternSet | None  # None for a single rule: its own regex is the test
+    attribute: bool = False  # the field is an Event attribute, not a parser field
+    search: Callable[[bytes], list[int] | None] | None = None  # patterns.search, bound once
+    # The last text a screen searched and what it found, so the event that the
+    # screen lets through is not searched twice (same str object, same patterns).
+    screened: str | None = None
+    found: list[int] | None = None
+
+    def screen(self, text: str) -> list[int] | None:
+        assert self.search is not None
+        self.found = found = self.search(text.encode("utf-8", "replace"))
+        self.screened = text
+        return found
 
 
 @dataclass(slots=True)
 class _Plan:
-    plain: list[_Compiled] = field(default_factory=list)  # rules without `match`
+    always: tuple[_Plain, ...] = ()  # plain rules without conditions (the index decided)
+    buckets: list[_Bucket] = field(default_factory=list)  # the other plain rules
     groups: list[_Group] = field(default_factory=list)
 
     @property
-    def empty(self) -> bool:
-        return not self.plain and not self.groups
+    def plain(self) -> bool:
+        return bool(self.always or self.buckets)
+
+
+def _bucketed(plain: list[_Compiled]) -> tuple[tuple[_Plain, ...], list[_Bucket]]:
+    """Plain rules split into those without conditions and buckets by a condition's field
+    (for each rule, the field that most of the rules test)."""
+    tested: dict[str, int] = {}
+    for c in plain:
+        for name in {cond.field for cond in c.pre}:
+            tested[name] = tested.get(name, 0) + 1
+    always: list[_Plain] = []
+    by_field: dict[str, list[tuple[FieldCondition, _Plain]]] = {}
+    for c in plain:
+        if not c.pre:
+            always.append((c, ()))
+            continue
+        best = max(range(len(c.pre)), key=lambda i: (tested[c.pre[i].field], -i))
+        rest = c.pre[:best] + c.pre[best + 1 :]
+        by_field.setdefault(c.pre[best].field, []).append((c.pre[best], (c, rest)))
+    return tuple(always), [_Bucket(name, entries) for name, entries in by_field.items()]
 
 
 def _view(event: Event, groups: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,13 +190,20 @@ class StatelessMatcher:
             p for c in self._compiled if c.programs is not None for p in c.programs
         )
         self._plans: dict[tuple[str, str], _Plan] = {}
+        self._seen: dict[tuple[str, str | None], _Plan] = {}  # by the event's own values
 
     def _plan(self, event: Event) -> _Plan:
+        seen = self._seen.get((event.parser, event.program))
+        if seen is not None:
+            return seen
         parser = event.parser if event.parser in self._parsers else ""
         program = event.program if event.program in self._programs else ""
         plan = self._plans.get((parser, program))  # type: ignore[arg-type]
         if plan is None:
             plan = self._plans[(parser, program)] = self._build(parser, program)  # type: ignore
+        if len(self._seen) >= MAX_SCREENED_PROGRAMS:
+            self._seen.clear()
+        self._seen[(event.parser, event.program)] = plan
         return plan
 
     def screen(self, parser: str) -> Screen:
@@ -120,16 +216,21 @@ class StatelessMatcher:
         """
         parser_key = parser if parser in self._parsers else ""
         programs = self._programs
-        checks: dict[str | None, bool | Callable[[bytes], list[int] | None]] = {}
+        checks: dict[str | None, bool | Callable[[str], list[int] | None]] = {}
 
-        def check_of(program: str) -> bool | Callable[[bytes], list[int] | None]:
+        def check_of(program: str) -> bool | Callable[[str], list[int] | None]:
             plan = self._plans.get((parser_key, program))
             if plan is None:
                 plan = self._plans[(parser_key, program)] = self._build(parser_key, program)
             if plan.plain or any(group.field != "message" for group in plan.groups):
                 return True
+            if len(plan.groups) == 1 and plan.groups[0].search is not None:
+                return plan.groups[0].screen  # the match step reuses what it finds
             patterns = [c.regex.pattern for g in plan.groups for c in g.entries if c.regex]
-            return PatternSet(patterns).search if patterns else False
+            if not patterns:
+                return False
+            search = PatternSet(patterns).search
+            return lambda message: search(message.encode("utf-8", "replace"))
 
         def wanted(program: str | None, message: str) -> bool:
             check = checks.get(program)
@@ -139,12 +240,13 @@ class StatelessMatcher:
                 check = checks[program] = check_of(program if program in programs else "")
             if check is True or check is False:
                 return check
-            return bool(check(message.encode("utf-8", "replace")))
+            return bool(check(message))
 
         return wanted
 
     def _build(self, parser: str, program: str) -> _Plan:
         plan = _Plan()
+        plain: list[_Compiled] = []
         by_field: dict[str, list[_Compiled]] = {}
         for c in self._compiled:
             if c.rule.parser is not None and c.rule.parser != parser:
@@ -152,15 +254,17 @@ class StatelessMatcher:
             if c.programs is not None and program not in c.programs:
                 continue
             if c.regex is None:
-                plan.plain.append(c)
+                plain.append(c)
             else:
                 assert c.rule.match is not None
                 by_field.setdefault(c.rule.match.field, []).append(c)
+        plan.always, plan.buckets = _bucketed(plain)
         for name, entries in by_field.items():
             patterns = None
             if len(entries) > 1:
                 patterns = PatternSet([c.regex.pattern for c in entries if c.regex is not None])
-            plan.groups.append(_Group(name, entries, patterns))
+            search = patterns.search if patterns is not None else None
+            plan.groups.append(_Group(name, entries, patterns, name in EVENT_ATTRIBUTES, search))
         return plan
 
     def _matches(self, event: Event, explain: bool, ts: float | None = None) -> list[Found]:
@@ -169,32 +273,40 @@ class StatelessMatcher:
         plan = self._plan(event)
         found: list[Found] = []
         get = event.get
-        for c in plan.plain:
-            pre = c.pre
-            if pre:
-                # most `where:` have one condition: test it without a generator
-                if len(pre) == 1:
-                    cond = pre[0]
-                    if not cond.test(get(cond.field)):
-                        continue
-                elif not all(cond.test(get(cond.field)) for cond in pre):
-                    continue
+        candidates = plan.always
+        for bucket in plan.buckets:
+            passed = bucket.passing(event)
+            if passed:
+                candidates = candidates + passed if candidates else passed
+        if candidates:
             if ts is None:
                 ts = event.time.timestamp()
-            hit = Hit(ts, event.time, event, _NO_GROUPS)
-            allowed = c.allowlist is not None and c.allowlist.allows(hit.get)
-            if explain or not allowed:
-                found.append((c.order, c.rule, hit, allowed))
+            hit = Hit(ts, event.time, event, _NO_GROUPS)  # the same for every plain rule
+            for c, rest in candidates:
+                if rest and not all(cond.test(get(cond.field)) for cond in rest):
+                    continue
+                allowed = c.allowlist is not None and c.allowlist.allows(hit.get)
+                if explain or not allowed:
+                    found.append((c.order, c.rule, hit, allowed))
+        fields = event.fields
         for group in plan.groups:
-            text = event.message if group.field == "message" else get(group.field)
+            if group.attribute:
+                text = getattr(event, group.field)
+            else:
+                text = fields.get(group.field)
             if text is None:
                 continue
             if text.__class__ is not str:
                 text = str(to_text(text))
             data = text.encode("utf-8", "replace")
-            indices = group.patterns.match(data) if group.patterns is not None else _ONLY
-            if not indices:
-                continue
+            if group.search is None:
+                indices: Sequence[int] = _ONLY
+            else:
+                # a screen that let this very text through has searched it already
+                seen = group.found if text is group.screened else group.search(data)
+                if not seen:
+                    continue
+                indices = sorted(seen) if len(seen) > 1 else seen
             for index in indices:
                 c = group.entries[index]
                 if c.pre and not all(cond.test(get(cond.field)) for cond in c.pre):
@@ -204,12 +316,12 @@ class StatelessMatcher:
                     continue
                 if ts is None:
                     ts = event.time.timestamp()
-                hit = Hit(ts, event.time, event, groups or _NO_GROUPS)
-                if c.post and not all(cond.test(hit.get(cond.field)) for cond in c.post):
+                match = Hit(ts, event.time, event, groups or _NO_GROUPS)
+                if c.post and not all(cond.test(match.get(cond.field)) for cond in c.post):
                     continue
-                allowed = c.allowlist is not None and c.allowlist.allows(hit.get)
+                allowed = c.allowlist is not None and c.allowlist.allows(match.get)
                 if explain or not allowed:
-                    found.append((c.order, c.rule, hit, allowed))
+                    found.append((c.order, c.rule, match, allowed))
         if len(found) > 1:
             found.sort(key=_ORDER)
         return found
