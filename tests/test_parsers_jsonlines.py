@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import json
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
+from secmon.cli import main
 from secmon.parsers.base import JsonMapping, ParseContext
+from secmon.parsers.detect import detect_type
 from secmon.parsers.jsonlines import JsonLinesParser, parse_time_value
 
 DATA = Path(__file__).parent / "data" / "parsers"
@@ -152,7 +157,8 @@ def test_nginx_json_without_escape_json_is_repaired() -> None:
         ' "request": "GET /?q=\\x22x HTTP/1.1", "status": 200}'
     )
     assert event is not None
-    assert event.message == 'GET /?q="x HTTP/1.1'
+    assert event.parser == "web"
+    assert (event.fields["request"], event.fields["decoded"]) == ('GET /?q="x HTTP/1.1', '/?q="x')
     assert event.fields["status"] == 200
 
 
@@ -187,3 +193,178 @@ def test_sample_file_parses_completely() -> None:
         "198.51.100.4",  # client.ip, one of the common names
         "203.0.113.11",
     ]
+
+
+# --- HTTP access records become web events -----------------------------------
+
+WEB_FIELDS = {
+    "src_ip", "method", "uri", "path", "query", "protocol", "request", "status", "bytes",
+    "referer", "user_agent", "vhost", "xff", "request_time",
+    "path_decoded", "query_decoded", "decoded",
+}  # fmt: skip
+
+
+def test_nginx_json_access_line_with_sql_injection_is_a_web_event() -> None:
+    line = (
+        '{"time":"2026-03-14T10:00:01+07:00","remote_addr":"203.0.113.9",'
+        '"request":"GET /index.php?id=1%2527%20UNION%20SELECT%20user()--+- HTTP/1.1",'
+        '"status":200,"body_bytes_sent":"5120","http_user_agent":"sqlmap/1.8#stable",'
+        '"http_referer":"-","http_x_forwarded_for":"198.51.100.7, 10.0.0.1",'
+        '"host":"portal.example.gov.vn","request_time":"0.031","upstream_addr":"unix:/run/php"}'
+    )
+    event = parser().parse(line, line_no=7, offset=70)
+    assert event is not None
+    assert (event.parser, event.message, event.raw, event.host, event.program) == (
+        "web",
+        line,
+        line,
+        "portal.example.gov.vn",
+        None,
+    )
+    assert (event.time, event.line_no, event.offset) == (
+        datetime(2026, 3, 14, 10, 0, 1, tzinfo=ICT),
+        7,
+        70,
+    )
+    assert dict(event.fields) == {
+        "src_ip": "203.0.113.9",
+        "method": "GET",
+        "uri": "/index.php?id=1%2527%20UNION%20SELECT%20user()--+-",
+        "path": "/index.php",
+        "query": "id=1%2527%20UNION%20SELECT%20user()--+-",
+        "protocol": "HTTP/1.1",
+        "request": "GET /index.php?id=1%2527%20UNION%20SELECT%20user()--+- HTTP/1.1",
+        "status": 200,
+        "bytes": 5120,
+        "referer": None,
+        "user_agent": "sqlmap/1.8#stable",
+        "vhost": "portal.example.gov.vn",
+        "xff": "198.51.100.7, 10.0.0.1",
+        "request_time": 0.031,
+        "path_decoded": "/index.php",
+        "query_decoded": "id=1' union select user()-- -",
+        "decoded": "/index.php?id=1' union select user()-- -",
+    }
+
+
+def test_caddy_access_line_is_a_web_event() -> None:
+    lines = (DATA / "access-json.jsonl").read_text(encoding="utf-8").splitlines()
+    event = parser().parse(lines[2])
+    assert event is not None
+    assert (event.parser, event.message, event.host) == ("web", lines[2], "portal.example.gov.vn")
+    assert event.time == datetime(2026, 3, 14, 3, 0, 6, 250000, tzinfo=UTC)
+    assert dict(event.fields) == {
+        "src_ip": "203.0.113.10",  # client_ip: the address behind trusted proxies
+        "method": "GET",
+        "uri": "/van-ban?id=5+union+select+username,password+from+users",
+        "path": "/van-ban",
+        "query": "id=5+union+select+username,password+from+users",
+        "protocol": "HTTP/2.0",
+        "request": "GET /van-ban?id=5+union+select+username,password+from+users HTTP/2.0",
+        "status": 500,
+        "bytes": 312,
+        "referer": None,
+        "user_agent": "sqlmap/1.8#stable",
+        "vhost": "portal.example.gov.vn",
+        "xff": None,
+        "request_time": 0.0045,
+        "path_decoded": "/van-ban",
+        "query_decoded": "id=5 union select username,password from users",
+        "decoded": "/van-ban?id=5 union select username,password from users",
+    }
+
+
+def test_traefik_and_split_method_uri_records() -> None:
+    p = parser()
+    traefik = p.parse(
+        '{"ClientHost":"203.0.113.12","DownstreamContentSize":19,"DownstreamStatus":404,'
+        '"Duration":2500000,"RequestHost":"portal.example.gov.vn","RequestMethod":"GET",'
+        '"RequestPath":"/.env","RequestProtocol":"HTTP/1.1","request_User-Agent":"curl/8.5.0",'
+        '"time":"2026-03-14T10:00:03+07:00","level":"info","msg":""}'
+    )
+    assert traefik is not None and traefik.parser == "web"
+    assert {
+        k: traefik.fields[k]
+        for k in ("src_ip", "request", "status", "bytes", "user_agent", "request_time", "decoded")
+    } == {
+        "src_ip": "203.0.113.12",
+        "request": "GET /.env HTTP/1.1",
+        "status": 404,
+        "bytes": 19,
+        "user_agent": "curl/8.5.0",
+        "request_time": 0.0025,
+        "decoded": "/.env",
+    }
+    # nginx $uri (no query) + $args, status as a string, no bytes logged.
+    split = p.parse(
+        '{"time":"2026-03-14T10:00:04+07:00","client_ip":"203.0.113.13",'
+        '"request_method":"POST","uri":"/wp-login.php","args":"a=%2E%2E%2F","status":"403"}'
+    )
+    assert split is not None and split.parser == "web"
+    assert set(split.fields) == WEB_FIELDS
+    assert (
+        split.fields["request"],
+        split.fields["decoded"],
+        split.fields["status"],
+        split.fields["bytes"],
+        split.fields["protocol"],
+        split.host,
+    ) == ("POST /wp-login.php?a=%2E%2E%2F", "/wp-login.php?a=../", 403, 0, None, None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"time":"2026-03-14T10:00:07+07:00","message":"cron job finished","status":0}',
+        # a request but no numeric status
+        '{"time":"2026-03-14T10:00:07+07:00","request":"GET / HTTP/1.1","status":"ok"}',
+        '{"time":"2026-03-14T10:00:07+07:00","request":"GET / HTTP/1.1","status":true}',
+        # a method without a target
+        '{"time":"2026-03-14T10:00:07+07:00","method":"GET","status":200}',
+    ],
+)
+def test_other_json_objects_stay_json_events(line: str) -> None:
+    event = parser().parse(line)
+    assert event is not None
+    assert event.parser == "json"
+    assert "decoded" not in event.fields
+
+
+def test_json_access_file_is_still_detected_as_json() -> None:
+    lines = (DATA / "access-json.jsonl").read_text(encoding="utf-8").splitlines()
+    assert detect_type(lines) == "json"
+    assert [e.parser for e in map(parser().parse, lines) if e is not None] == [
+        "web",
+        "web",
+        "web",
+        "json",
+    ]
+
+
+def test_rules_test_on_a_json_access_log_matches_the_web_rules(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "LANG": "C.UTF-8", "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = CliRunner().invoke(
+        main,
+        ["rules", "test", "--format", "jsonl", "--tz", "+07:00", str(DATA / "access-json.jsonl")],
+        env=env,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    union = [(r["line"], r["fields"]["src_ip"]) for r in records if r["rule"] == "web.sqli-union"]
+    assert union == [(1, "203.0.113.9"), (3, "203.0.113.10")]
+
+
+def test_hostile_64k_json_access_line_is_parsed_quickly() -> None:
+    payload = "%25" * 10_000 + "\\\\" * 5_000 + "union/**/" * 2_000
+    line = (
+        '{"time":"2026-03-14T10:00:01+07:00","remote_addr":"203.0.113.9",'
+        '"request":"GET /?q=' + payload + ' HTTP/1.1","status":200,'
+        '"http_user_agent":"' + "A" * 8192 + '"}'
+    )
+    assert len(line) >= 64 * 1024
+    started = time.perf_counter()
+    event = parser().parse(line)
+    assert time.perf_counter() - started < 0.5
+    assert event is not None and event.parser == "web"
+    assert event.fields["path"] == "/"
