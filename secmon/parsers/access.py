@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from ..events import Event
 from .base import TIME_CACHE_SIZE, ParseContext, new_event, parse_clf_time
@@ -44,16 +44,20 @@ _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
 
 DECODE_ROUNDS = 5
 _MAX_EXTRAS = 8  # appended fields looked at; a hostile tail is not walked to its end
+# Methods that surely match _METHOD, checked without the regex.
+_COMMON_METHODS = frozenset(("GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"))
+_SECONDS = tuple(timedelta(seconds=value) for value in range(60))
 
 
 class WebAccessParser:
-    """One access log. Caches the time conversion per distinct time text."""
+    """One access log. Caches the time conversion per distinct time text and per minute."""
 
     type_name = "web"
 
     def __init__(self, ctx: ParseContext):
         self._source = ctx.source
         self._cache: dict[str, datetime] = {}
+        self._minutes: dict[str, datetime | None] = {}
         self._requests = RequestSplitter()
 
     def parse(self, line: str, line_no: int = 0, offset: int = 0) -> Event | None:
@@ -63,15 +67,13 @@ class WebAccessParser:
             return None
 
     def _parse(self, line: str, line_no: int, offset: int) -> Event | None:
-        m = _ACCESS.match(line)
-        if m is None:
+        groups = split_access_line(line) or _regex_groups(line)
+        if groups is None:
             return None
-        vhost_port, src_ip, ident, user, stamp, request, status, size, referer, agent = m.group(
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-        )
+        vhost_port, src_ip, ident, user, stamp, request, status, size, referer, agent, end = groups
         time = self._cache.get(stamp)
         if time is None:
-            time = parse_clf_time(stamp)
+            time = self._new_time(stamp)
             if time is None:
                 return None
             if len(self._cache) >= TIME_CACHE_SIZE:
@@ -82,7 +84,6 @@ class WebAccessParser:
             vhost, port = split_vhost(vhost_port)
         xff: str | None = None
         request_time: float | None = None
-        end = m.end()
         if end < len(line):
             xff, request_time = _extras(line, end)
         method, uri, protocol, target = self._requests.split(request)
@@ -112,6 +113,29 @@ class WebAccessParser:
             time, self._source, "web", line, line, vhost, None, fields, line_no, offset
         )
 
+    def _new_time(self, stamp: str) -> datetime | None:
+        """parse_clf_time(stamp), from the same minute's time when seen before.
+
+        Building the zone and the datetime costs several microseconds; adding
+        the seconds to the minute's time gives the very same value.
+        """
+        seconds = stamp[18:20]
+        if len(stamp) != 26 or not (seconds.isascii() and seconds.isdigit()):
+            return parse_clf_time(stamp)
+        key = stamp[:18] + stamp[20:]
+        if key in self._minutes:
+            minute = self._minutes[key]
+        else:
+            # Only the seconds differ, so this fails exactly when `stamp`'s other parts do.
+            minute = parse_clf_time(key[:18] + "00" + key[18:])
+            if len(self._minutes) >= TIME_CACHE_SIZE:
+                self._minutes.clear()
+            self._minutes[key] = minute
+        value = int(seconds)
+        if minute is None or value >= 60:
+            return None
+        return minute + _SECONDS[value]
+
 
 class NginxAccessParser(WebAccessParser):
     type_name = "nginx"
@@ -119,6 +143,77 @@ class NginxAccessParser(WebAccessParser):
 
 class ApacheAccessParser(WebAccessParser):
     type_name = "apache"
+
+
+# --- the fixed structure, split without the regex ---------------------------
+
+# _ACCESS's groups and the end of its match:
+# (vhost_port, src_ip, ident, user, time, request, status, bytes, referer, user_agent, end).
+AccessGroups = tuple[str | None, str, str, str, str, str, str, str, str | None, str | None, int]
+
+
+def split_access_line(line: str) -> AccessGroups | None:
+    """_ACCESS's groups for a line of the usual shape, found with str.partition.
+
+    None when the line is anything else (a backslash anywhere, an odd time,
+    a missing piece...): the caller then asks _ACCESS, which stays the
+    definition of the format. Every check below keeps the result equal to the
+    regex's; tests compare the two on odd and hostile lines.
+    """
+    if "\\" in line:
+        return None  # quoted fields with escapes: the regex's job
+    head, sep, rest = line.partition(" [")
+    # isprintable() is False for the whitespace that ends a \S field (tab, CR...).
+    if not sep or not head.isprintable():
+        return None
+    parts = head.split(" ")
+    vhost_port: str | None
+    if len(parts) == 3:
+        vhost_port = None
+        src_ip, ident, user = parts
+    elif len(parts) == 4:
+        vhost_port, src_ip, ident, user = parts
+    else:
+        return None
+    stamp = rest[:26]
+    # 26 characters with a space before the zone and no "[" or "]" is the only
+    # time that parses; it also keeps the regex from reading a 3-field head as
+    # vhost + host + ident with the time's first half as the user.
+    if rest[26:29] != '] "' or stamp[20] != " " or "[" in stamp or "]" in stamp or "" in parts:
+        return None
+    request, sep, rest = rest[29:].partition('"')
+    if not sep:
+        return None
+    pieces = rest.split(" ", 3)  # "", status, bytes[, the rest]
+    if len(pieces) < 3 or pieces[0]:
+        return None
+    status = pieces[1]
+    size = pieces[2]
+    if not (1 <= len(status) <= 3 and status.isascii() and status.isdigit()):
+        return None
+    if size != "-" and not (1 <= len(size) <= 20 and size.isascii() and size.isdigit()):
+        return None
+    if len(pieces) == 3:
+        return vhost_port, src_ip, ident, user, stamp, request, status, size, None, None, len(line)
+    tail = pieces[3]
+    if not tail.startswith('"'):
+        end = len(line) - len(tail) - 1  # the regex stops after the byte count
+        return vhost_port, src_ip, ident, user, stamp, request, status, size, None, None, end
+    referer, sep, rest = tail[1:].partition('"')
+    if not sep or not rest.startswith(' "'):
+        return None
+    agent, sep, rest = rest[2:].partition('"')
+    if not sep:
+        return None
+    end = len(line) - len(rest)
+    return vhost_port, src_ip, ident, user, stamp, request, status, size, referer, agent, end
+
+
+def _regex_groups(line: str) -> AccessGroups | None:
+    m = _ACCESS.match(line)
+    if m is None:
+        return None
+    return cast(AccessGroups, (*m.group(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), m.end()))
 
 
 # --- request line and decoding (also used by the error-log parsers) ----------
@@ -175,7 +270,7 @@ class RequestSplitter:
 def split_request(request: str) -> RequestParts:
     """(method, uri, protocol, target parts) of 'METHOD target PROTO' (or 'METHOD target')."""
     method, sep, rest = request.partition(" ")
-    if not sep or _METHOD.fullmatch(method) is None:
+    if not sep or (method not in _COMMON_METHODS and _METHOD.fullmatch(method) is None):
         return _JUNK
     uri, sep, protocol = rest.rpartition(" ")
     if not sep or not protocol.startswith("HTTP/"):
@@ -283,6 +378,15 @@ def split_vhost(text: str) -> tuple[str, int | None]:
 def _extras(line: str, start: int) -> tuple[str | None, float | None]:
     """The fields nginx setups append: the first quoted one is X-Forwarded-For,
     the first number (bare, quoted or rt=...) the request time."""
+    if len(line) - start >= 4 and line.startswith(' "', start) and line.endswith('"'):
+        token = line[start + 2 : -1]
+        if '"' not in token and "\\" not in token:  # the usual single ' "$http_x_forwarded_for"'
+            if token == "-" or token == "":
+                return None, None
+            number = _NUMBER.fullmatch(token)
+            if number is not None:
+                return None, float(number.group(1))
+            return token, None
     xff: str | None = None
     request_time: float | None = None
     seen_quoted = False
