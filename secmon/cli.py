@@ -76,6 +76,12 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+rules_option = click.option(
+    "--rules", "rule_dirs", multiple=True, type=click.Path(path_type=Path, exists=True),
+    help="Extra rule folder or file (after the shipped rules; may hold overrides).",
+)
+
+
 def fail(message: str, lang: str | None = None) -> None:
     prefix = "Lỗi" if (lang or "vi") == "vi" else "Error"
     click.echo(f"{prefix}: {message}" if "\n" not in message else f"{prefix}:\n{message}", err=True)
@@ -127,13 +133,7 @@ def main() -> None:
 # --------------------------------------------------------------------- scan
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True),
-    help="Extra rule folder or file.",
-)
+@rules_option
 @click.option("--no-builtin-rules", is_flag=True, help="Do not load the shipped rules.")
 @click.option(
     "--type",

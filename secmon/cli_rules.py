@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import click
 
-from .cli import TYPE_CHOICES, common_options, fail, main
+from .cli import TYPE_CHOICES, common_options, fail, main, rules_option
 from .i18n import pick
 from .rulecheck import check_rule_tests
 from .rules.engine import DetectionEngine
@@ -26,13 +26,7 @@ def rules() -> None:
 
 
 @rules.command("check")
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True),
-    help="Extra rule folder or file.",
-)
+@rules_option
 @click.option("--no-builtin-rules", is_flag=True, help="Check only the given rules.")
 @common_options
 def rules_check(runtime: Runtime, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
@@ -48,13 +42,7 @@ def rules_check(runtime: Runtime, rule_dirs: tuple[Path, ...], no_builtin_rules:
 
 
 @rules.command("list")
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True),
-    help="Extra rule folder or file.",
-)
+@rules_option
 @common_options
 def rules_list(runtime: Runtime, rule_dirs: tuple[Path, ...]) -> None:
     """Liệt kê các luật đã nạp. / List the loaded rules."""
@@ -73,13 +61,7 @@ def rules_list(runtime: Runtime, rule_dirs: tuple[Path, ...]) -> None:
 
 @rules.command("test")
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True),
-    help="Extra rule folder or file.",
-)
+@rules_option
 @click.option("--no-builtin-rules", is_flag=True, help="Use only the given rules.")
 @click.option(
     "--type", "type_name", type=click.Choice(TYPE_CHOICES), default="auto", show_default=True

@@ -12,7 +12,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from .events import Event
-from .parsers.base import JsonMapping, LineParser, ParseContext
+from .parsers.base import JsonMapping, ParseContext
 from .parsers.registry import make_parser
 from .rules.model import RuleSet
 from .rules.selftest import RuleTestFailure, run_rule_tests
@@ -25,17 +25,17 @@ LOG_TYPE_OF_PARSER = {"web": "nginx"}
 
 
 def selftest_parser(json_mapping: JsonMapping | None = None) -> Callable[[str, str], Event | None]:
-    """parse(parser_name, line) for run_rule_tests; one parser per name, reused."""
-    parsers: dict[str, LineParser] = {}
+    """parse(parser_name, line) for run_rule_tests.
+
+    A fresh parser for every line: parsers keep per-source state (the year of
+    RFC 3164 dates follows the log), and test lines of unrelated rules are no log.
+    """
+    mapping = json_mapping or JsonMapping()
 
     def parse(parser_name: str, line: str) -> Event | None:
-        if parser_name not in parsers:
-            context = ParseContext(source=f"selftest-{parser_name}", tz=SELFTEST_TZ,
-                                   reference_time=SELFTEST_REFERENCE,
-                                   json_mapping=json_mapping or JsonMapping())
-            log_type = LOG_TYPE_OF_PARSER.get(parser_name, parser_name)
-            parsers[parser_name] = make_parser(log_type, context)
-        return parsers[parser_name].parse(line)
+        context = ParseContext(source=f"selftest-{parser_name}", tz=SELFTEST_TZ,
+                               reference_time=SELFTEST_REFERENCE, json_mapping=mapping)
+        return make_parser(LOG_TYPE_OF_PARSER.get(parser_name, parser_name), context).parse(line)
 
     return parse
 

@@ -11,36 +11,28 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from secmon.builtin import builtin_rules_dir
-from secmon.events import CATEGORIES, SEVERITIES, Event
+from secmon.events import CATEGORIES, SEVERITIES
 from secmon.parsers.base import ParseContext
 from secmon.parsers.registry import make_parser
 from secmon.rules.engine import DetectionEngine
 from secmon.rules.loader import check_rules, load_rules
 from secmon.rules.model import RuleSet
+from secmon.rulecheck import SELFTEST_REFERENCE, SELFTEST_TZ, selftest_parser
 from secmon.rules.selftest import RuleTestFailure, rule_test_coverage, run_rule_tests
 
 RULES_DIR = builtin_rules_dir()
 DATA = Path(__file__).parent / "data" / "builtin_rules"
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-# Year-less syslog stamps in the tests are March 2026.
-REFERENCE_TIME = datetime(2026, 3, 31, tzinfo=UTC)
-# Event.parser value -> log type to parse it with.
-LOG_TYPES = {"web": "nginx"}
+# Rule test lines are parsed as `secmon rules check` parses them.
+TZ = SELFTEST_TZ
+REFERENCE_TIME = SELFTEST_REFERENCE
 MIN_RULES = 40
-
-
-def parse(parser_name: str, line: str) -> Event | None:
-    """One line as the parser behind Event.parser `parser_name` reads it."""
-    ctx = ParseContext(source=f"selftest-{parser_name}", tz=TZ, reference_time=REFERENCE_TIME)
-    return make_parser(LOG_TYPES.get(parser_name, parser_name), ctx).parse(line)
+parse = selftest_parser()
 
 
 @lru_cache(maxsize=1)
