@@ -1,5 +1,7 @@
 """What secmon is compared with: the read loop, the bare RE2 Set scan, fail2ban, CrowdSec.
 
+(and `minimal_pipeline.py`, the least any Python monitor must do per line).
+
     python bench/baselines.py floor FILE
     python bench/baselines.py bare-set --kind auth|access FILE [--rules DIR]
 
@@ -105,6 +107,16 @@ def bare_set(path: Path, patterns: list[str]) -> tuple[int, int]:
 def measure_bare_set(corpus: str, path: Path, lines: int, kind: str) -> Measurement:
     command = [sys.executable, __file__, "bare-set", "--kind", kind, str(path)]
     result, stderr = run_measured("bare RE2 Set scan", corpus, lines, command, env=secmon_env())
+    return _with_note(result, stderr)
+
+
+def measure_minimal(corpus: str, path: Path, lines: int, kind: str) -> Measurement:
+    tool = "minimal Python pipeline (ceiling)"
+    if kind not in ("auth", "access"):
+        return skipped(tool, corpus, f"written for auth and access logs only, not {kind}")
+    script = Path(__file__).with_name("minimal_pipeline.py")
+    command = [sys.executable, str(script), "--kind", kind, str(path)]
+    result, stderr = run_measured(tool, corpus, lines, command, env=secmon_env())
     return _with_note(result, stderr)
 
 

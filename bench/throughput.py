@@ -5,12 +5,14 @@
 
 For a generated sshd auth.log and an nginx access log (bench/corpus.py) it
 runs, one after the other: the plain read loop (the floor), the bare RE2 Set
-scan of the rules' patterns, `secmon scan --no-db` with the whole built-in
-ruleset, `secmon rules test`, `fail2ban-regex` with its stock filter (sshd;
+scan of the rules' patterns, the minimal Python pipeline (parse, match, one
+window per address: a ceiling for any CPython design, `minimal_pipeline.py`),
+`secmon scan --no-db` with the whole built-in ruleset, `secmon rules test`, `fail2ban-regex` with its stock filter (sshd;
 nginx-botsearch) and CrowdSec replaying the file, when they are installed.
 Each is a separate process, measured whole: lines/s of wall time, lines/s of
 CPU time (steadier when the machine is busy), peak memory. Then the ratios
-secmon/fail2ban, secmon/floor and secmon/bare-set, and the machine.
+secmon/fail2ban, secmon/floor, secmon/bare-set and secmon/minimal, and the
+machine.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from baselines import measure_bare_set, measure_crowdsec, measure_fail2ban, measure_floor
+from baselines import (
+    measure_bare_set,
+    measure_crowdsec,
+    measure_fail2ban,
+    measure_floor,
+    measure_minimal,
+)
 from harness import (
     DEFAULT_SEED,
     TZ,
@@ -55,6 +63,7 @@ def run_kind(kind: str, path: Path, repeat: int, crowdsec_lines: int) -> list[Me
     steps = [
         lambda: measure_floor(name, path, lines),
         lambda: measure_bare_set(name, path, lines, kind),
+        lambda: measure_minimal(name, path, lines, kind),
         lambda: measure_secmon(name, path, lines, kind, "scan", "--no-db", "--format", "jsonl"),
         lambda: measure_secmon(name, path, lines, kind, "rules", "test", "--format", "table"),
         lambda: measure_fail2ban(name, path, lines, kind),
@@ -102,6 +111,7 @@ def report(results: Sequence[Measurement]) -> str:
 
 def ratios(results: Sequence[Measurement]) -> str:
     rows = []
+    ceilings = []
     for corpus_name in dict.fromkeys(m.corpus for m in results):
         by_tool = {m.tool: m for m in results if m.corpus == corpus_name and not m.skipped}
         scan = by_tool.get(SCAN)
@@ -110,14 +120,20 @@ def ratios(results: Sequence[Measurement]) -> str:
         fail2ban = next((m for t, m in by_tool.items() if t.startswith("fail2ban")), None)
         floor = next((m for t, m in by_tool.items() if "floor" in t), None)
         bare = next((m for t, m in by_tool.items() if "bare" in t), None)
+        minimal = next((m for t, m in by_tool.items() if t.startswith("minimal")), None)
         crowdsec = next((m for t, m in by_tool.items() if t.startswith("CrowdSec")), None)
-
-        rows.append(
-            (corpus_name, *(_pair(scan, other) for other in (fail2ban, floor, bare, crowdsec)))
-        )
-    return table(
-        ["corpus", "secmon/fail2ban", "secmon/floor", "secmon/bare-set", "secmon/CrowdSec"], rows
+        others = (fail2ban, floor, bare, minimal, crowdsec)
+        rows.append((corpus_name, *(_pair(scan, other) for other in others)))
+        if fail2ban is not None and minimal is not None:
+            ceilings.append((corpus_name, _pair(minimal, fail2ban)))
+    out = table(
+        ["corpus", "secmon/fail2ban", "secmon/floor", "secmon/bare-set", "secmon/minimal",
+         "secmon/CrowdSec"],
+        rows,
     )
+    if ceilings:
+        out += "\n\n" + table(["corpus", "minimal pipeline/fail2ban (the ceiling)"], ceilings)
+    return out
 
 
 def _pair(scan: Measurement, other: Measurement | None) -> str:

@@ -25,7 +25,8 @@ def test_every_benchmark_runs_at_smoke_size(tmp_path: Path) -> None:
     for section in ("## throughput", "## memory", "## scaling", "## latency"):
         assert section in out
     # throughput: every tool has a row or a reason it was skipped, then the ratios
-    for tool in ("python read loop (floor)", "bare RE2 Set scan", "secmon scan --no-db",
+    for tool in ("python read loop (floor)", "bare RE2 Set scan", "minimal Python pipeline",
+                 "secmon scan --no-db",
                  "secmon rules test"):
         assert f"| sshd auth.log    | {tool}" in out
         assert f"| nginx access.log | {tool}" in out
