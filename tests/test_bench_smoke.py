@@ -22,7 +22,7 @@ def test_every_benchmark_runs_at_smoke_size(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
-    for section in ("## throughput", "## memory", "## scaling", "## latency"):
+    for section in ("## throughput", "## memory", "## scaling", "## latency", "## backlog"):
         assert section in out
     # throughput: every tool has a row or a reason it was skipped, then the ratios
     for tool in ("python read loop (floor)", "bare RE2 Set scan", "minimal Python pipeline",
@@ -42,4 +42,7 @@ def test_every_benchmark_runs_at_smoke_size(tmp_path: Path) -> None:
     assert "| auth   |    40 |" in out
     # latency: measured, or skipped with the reason
     assert "| live latency" in out or "skipped: `secmon run`" in out
-    assert out.count("Máy / machine:") >= 4
+    # backlog: the service caught up, beside the one-shot scan of the same file
+    assert "| secmon run, start_at: beginning | 2,000" in out
+    assert "| secmon scan --no-db (same file)" in out
+    assert out.count("Máy / machine:") >= 5
