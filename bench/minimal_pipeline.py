@@ -30,15 +30,19 @@ import argparse
 import re
 import sys
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 WINDOW_SECONDS = 600.0
-MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 _SYSLOG_HEADER = re.compile(r"([A-Z][a-z]{2} [ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([^\s\[:]+)")
 _ACCESS_TIME = "%d/%b/%Y:%H:%M:%S %z"
 
@@ -90,7 +94,7 @@ def minimal_auth(path: Path) -> tuple[int, int]:
         day, hour, minute, second, _host, _program = m.groups()
         base = days.get(day)
         if base is None:
-            stamp = datetime.strptime(f"2026 {day}", "%Y %b %d").replace(tzinfo=timezone.utc)
+            stamp = datetime.strptime(f"2026 {day}", "%Y %b %d").replace(tzinfo=UTC)
             base = days[day] = stamp.timestamp()
         ts = base + int(hour) * 3600 + int(minute) * 60 + int(second)
         end = line.find(": ", m.end())

@@ -7,8 +7,9 @@ For a generated sshd auth.log and an nginx access log (bench/corpus.py) it
 runs, one after the other: the plain read loop (the floor), the bare RE2 Set
 scan of the rules' patterns, the minimal Python pipeline (parse, match, one
 window per address: a ceiling for any CPython design, `minimal_pipeline.py`),
-`secmon scan --no-db` with the whole built-in ruleset, `secmon rules test`, `fail2ban-regex` with its stock filter (sshd;
-nginx-botsearch) and CrowdSec replaying the file, when they are installed.
+`secmon scan --no-db` with the whole built-in ruleset, `secmon rules test`,
+`fail2ban-regex` with its stock filter (sshd; nginx-botsearch) and CrowdSec
+replaying the file, when they are installed.
 Each is a separate process, measured whole: lines/s of wall time, lines/s of
 CPU time (steadier when the machine is busy), peak memory. Then the ratios
 secmon/fail2ban, secmon/floor, secmon/bare-set and secmon/minimal, and the
@@ -127,8 +128,14 @@ def ratios(results: Sequence[Measurement]) -> str:
         if fail2ban is not None and minimal is not None:
             ceilings.append((corpus_name, _pair(minimal, fail2ban)))
     out = table(
-        ["corpus", "secmon/fail2ban", "secmon/floor", "secmon/bare-set", "secmon/minimal",
-         "secmon/CrowdSec"],
+        [
+            "corpus",
+            "secmon/fail2ban",
+            "secmon/floor",
+            "secmon/bare-set",
+            "secmon/minimal",
+            "secmon/CrowdSec",
+        ],
         rows,
     )
     if ceilings:
