@@ -356,3 +356,30 @@ def test_fractional_seconds_on_rfc3164() -> None:
     event = parser().parse("Mar 14 06:00:01.250 h a: x")
     assert event is not None
     assert event.time == datetime(2026, 3, 14, 6, 0, 1, 250000, tzinfo=HCM)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mar 14 06:00:04 portal sshd[815]: message repeated 3 times: [ Failed password for root"
+        " from 203.0.113.9 port 50273 ssh2]",
+        "2026-03-14T06:00:04.123456+07:00 portal sshd[815]: message repeated 3 times: [ Failed"
+        " password for root from 203.0.113.9 port 50273 ssh2]",
+        "<38>1 2026-03-14T06:00:04+07:00 portal sshd 815 - - message repeated 3 times: [ Failed"
+        " password for root from 203.0.113.9 port 50273 ssh2]",
+    ],
+)
+def test_rsyslog_repeated_message_is_unwrapped_with_its_count(line: str) -> None:
+    event = parser().parse(line)
+    assert event is not None
+    assert event.message == "Failed password for root from 203.0.113.9 port 50273 ssh2"
+    assert event.fields["repeat"] == 3
+    assert event.raw == line
+
+
+def test_a_message_only_looking_repeated_is_left_alone() -> None:
+    line = "Mar 14 06:00:04 portal app[1]: message repeated often: [ not rsyslog"
+    event = parser().parse(line)
+    assert event is not None
+    assert event.message == "message repeated often: [ not rsyslog"
+    assert "repeat" not in event.fields

@@ -132,6 +132,35 @@ def test_evidence_is_the_first_five_and_last_five(tmp_path):
     assert [e.time for e in found.evidence] == [at(t) for t in (0, 1, 2, 3, 4, 10, 11, 12, 13, 14)]
 
 
+def repeated(ip: str, t: float, times: int) -> Event:
+    """rsyslog's "message repeated N times" line, as the syslog parser gives it."""
+    return ev(f"Failed password for root from {ip} port 50273 ssh2", t=t, repeat=times)
+
+
+def test_threshold_counts_a_repeated_line_as_its_repeats(tmp_path):
+    engine = DetectionEngine(stateful(tmp_path, BRUTE))
+    assert run(engine, [failed(IP, 0), repeated(IP, 4, 5)]) == []  # 6 of 10
+    [found] = run(engine, [failed(IP, 10), repeated(IP, 14, 5)])
+    assert summary([found]) == [("ssh.brute-force", (("src_ip", IP),), 12, at(0), at(14))]
+    # evidence: each line once, however many matches it stood for
+    assert [e.time for e in found.evidence] == [at(0), at(4), at(10), at(14)]
+
+
+def test_a_repeat_count_from_the_log_is_bounded(tmp_path):
+    engine = DetectionEngine(stateful(tmp_path, BRUTE))
+    [found] = engine.process(repeated(IP, 0, 999_999_999))
+    assert found.count == 10  # no more copies kept than the rule needs
+    assert engine.state_size()["ssh.brute-force"] == 0
+
+
+def test_sequence_counts_repeated_failures_but_distinct_counts_values(tmp_path):
+    engine = DetectionEngine(stateful(tmp_path, SEQUENCE))
+    [found] = run(engine, [repeated(IP, 0, 5), accepted(IP, 60)])
+    assert found.rule_id == "ssh.success-after-failures"
+    engine = DetectionEngine(stateful(tmp_path, SPRAY))
+    assert run(engine, [repeated(IP, 0, 50)]) == []  # one user, however often
+
+
 def test_windows_expire_as_event_time_passes(tmp_path):
     rules = stateful(tmp_path, BRUTE.replace("within: 5m", "within: 1m"))
     engine = DetectionEngine(rules)

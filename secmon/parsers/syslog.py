@@ -58,6 +58,9 @@ _ISO_STAMP = re.compile(
 )
 _ISO = re.compile(r"(\d{4}-\d\d-\d\dT\S++) (\S++)(?: |$)" + _TAG, re.ASCII)
 _SD = r"(?:\[(?:[^\"\]]++|\"(?:[^\"\\]++|\\.)*+\")*+\])++"
+# rsyslog's RepeatedMsgReduction (on in Ubuntu's default rsyslog.conf) logs a run of
+# identical messages once, then "message repeated N times: [ <message>]".
+_REPEATED = re.compile(r"message repeated (\d{1,9}) times: \[ ?(.*)\]", re.ASCII | re.DOTALL)
 _RFC5424 = re.compile(r"1 (\S++) (\S++) (\S++) (\S++) (\S++) (-|" + _SD + r")(?: |$)", re.ASCII)
 
 # (program, message) -> could any rule want this line? (see DetectionEngine.screen)
@@ -153,6 +156,9 @@ class SyslogParser:
                 host = None
                 program, pid = tag.group(1, 2)
                 message = line[m.end(3) + 1 :]
+        repeat = 0
+        if message[:17] == "message repeated ":
+            message, repeat = _unwrap_repeated(message)
         if wanted is not None and not wanted(program, message):
             minute = self._minutes.get(stamp[:-3])
             if minute is not None and not fraction:  # the common case, inlined
@@ -166,6 +172,8 @@ class SyslogParser:
         if fraction:
             time = time.replace(microsecond=int(fraction[:6].ljust(6, "0")))
         fields: dict[str, Any] = {} if pid is None else {"pid": pid}
+        if repeat:
+            fields["repeat"] = repeat
         if pri is not None:
             _add_pri(fields, pri)
         return new_event(
@@ -195,12 +203,17 @@ class SyslogParser:
             return None
         stamp, host, program, pid = m.group(1, 2, 3, 4)
         message = line[m.end() :]
+        repeat = 0
+        if message[:17] == "message repeated ":
+            message, repeat = _unwrap_repeated(message)
         if wanted is not None and not wanted(program, message):
             return self._iso_timestamp(stamp)
         time = self._iso_time(stamp)
         if time is None:
             return None
         fields: dict[str, Any] = {} if pid is None else {"pid": pid}
+        if repeat:
+            fields["repeat"] = repeat
         if pri is not None:
             _add_pri(fields, pri)
         return new_event(
@@ -233,6 +246,10 @@ class SyslogParser:
         if message[:1] == "\ufeff":
             message = message[1:]
         fields: dict[str, Any] = {}
+        if message[:17] == "message repeated ":
+            message, repeat = _unwrap_repeated(message)
+            if repeat:
+                fields["repeat"] = repeat
         if procid != "-":
             fields["pid"] = procid
         if msgid != "-":
@@ -396,6 +413,18 @@ class SyslogParser:
         if self._high_water is None or naive > self._high_water:
             self._high_water = naive
         return self._local.aware(naive)
+
+
+def _unwrap_repeated(message: str) -> tuple[str, int]:
+    """(the repeated message, N) of "message repeated N times: [ msg]"; else (message, 0).
+
+    The line stands for N occurrences of msg: rules match msg, and stateful rules
+    count the line N times (`repeat` field).
+    """
+    m = _REPEATED.fullmatch(message)
+    if m is None:
+        return message, 0
+    return m.group(2), int(m.group(1))
 
 
 def _naive(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime | None:

@@ -18,7 +18,10 @@ Semantics, where the rule format leaves room:
 - sequence counts the `first` matches in [then - within, then]; later ones
   (logged out of order) do not count; at most 10,000 are kept per key;
 - absence fires when the silence is longer than `within` (exactly `within`
-  is not yet silence), once, with count 0 and the last match as evidence.
+  is not yet silence), once, with count 0 and the last match as evidence;
+- a line standing for N matches (rsyslog's "message repeated N times", field
+  `repeat`) counts N times in threshold and in sequence's `first` (at most the
+  count the rule needs), once in distinct and absence.
 """
 
 from __future__ import annotations
@@ -196,6 +199,14 @@ def _insert(items: list[Item], item: Item) -> None:
         items.insert(bisect_right(items, item[0], key=_TS), item)
 
 
+def _repeat(items: list[Item], item: Item, weight: int, needed: int) -> None:
+    """Count `item`, already in `items`, `weight` times in all: a line that says
+    "message repeated N times" stands for N matches. At most `needed` copies are
+    kept (the line is attacker-controlled text; N can be anything)."""
+    for _ in range(min(weight, needed) - 1):
+        _insert(items, item)
+
+
 def _drop_before(items: list[Item], cutoff: float) -> None:
     if items and items[0][0] < cutoff:
         del items[: bisect_left(items, cutoff, key=_TS)]
@@ -236,6 +247,8 @@ class ThresholdDetector(Detector):
                 _insert(items, item)
             if items[0][0] < items[-1][0] - self.within:
                 _drop_before(items, items[-1][0] - self.within)
+        if hit.weight > 1:
+            _repeat(items, item, hit.weight, self.count)
         if len(items) >= self.count:
             return (self._fire(key, items, len(items), item, hit.event),)
         return NOTHING
@@ -304,7 +317,10 @@ class SequenceDetector(Detector):
         key = self.records.key(hit, self.by, self.key)
         if role == "first":
             firsts = self._touch(key, hit.ts, list)
-            _insert(firsts, self.records.item(hit.ts, hit.time, hit.event))
+            first = self.records.item(hit.ts, hit.time, hit.event)
+            _insert(firsts, first)
+            if hit.weight > 1:
+                _repeat(firsts, first, hit.weight, self.min_count)
             _drop_before(firsts, firsts[-1][0] - self.within)
             if len(firsts) > MAX_FIRSTS_PER_KEY:
                 del firsts[: len(firsts) - MAX_FIRSTS_PER_KEY]

@@ -62,7 +62,7 @@ def stateless_detection(rule: Rule, hit: Hit) -> Detection:
     for name in by:
         text = to_text(hit.get(name))
         key.append("-" if text is None else text)
-    return detection(rule, by, tuple(key), 1, hit.time, hit.time, (hit.event,))
+    return detection(rule, by, tuple(key), hit.weight, hit.time, hit.time, (hit.event,))
 
 
 class DetectionEngine:

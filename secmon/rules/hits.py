@@ -29,6 +29,8 @@ class Hit(NamedTuple):
     time: datetime
     event: Event
     fields: Mapping[str, Any]  # named groups (or a detection's key) over the event's fields
+    # how many occurrences the line stands for (rsyslog's "message repeated N times")
+    weight: int = 1
 
     def get(self, name: str) -> Any:
         value = self.fields.get(name)
@@ -143,6 +145,8 @@ def evidence_items(
 ) -> tuple[Event, ...]:
     """Events of the first 5 and last 5 records; `current` (the match that fired)
     becomes its full `event`, fields included, for the rules built on this one."""
+    # one line standing for several matches ("message repeated N times") is shown once
+    items = [item for i, item in enumerate(items) if i == 0 or item is not items[i - 1]]
     if len(items) > EVIDENCE_HEAD + EVIDENCE_TAIL:
         items = items[:EVIDENCE_HEAD] + items[-EVIDENCE_TAIL:]
     out = []

@@ -281,7 +281,8 @@ class StatelessMatcher:
         if candidates:
             if ts is None:
                 ts = event.time.timestamp()
-            hit = Hit(ts, event.time, event, _NO_GROUPS)  # the same for every plain rule
+            weight = event.fields.get("repeat") or 1
+            hit = Hit(ts, event.time, event, _NO_GROUPS, weight)  # the same for every plain rule
             for c, rest in candidates:
                 if rest and not all(cond.test(get(cond.field)) for cond in rest):
                     continue
@@ -316,7 +317,7 @@ class StatelessMatcher:
                     continue
                 if ts is None:
                     ts = event.time.timestamp()
-                match = Hit(ts, event.time, event, groups or _NO_GROUPS)
+                match = Hit(ts, event.time, event, groups or _NO_GROUPS, fields.get("repeat") or 1)
                 if c.post and not all(cond.test(match.get(cond.field)) for cond in c.post):
                     continue
                 allowed = c.allowlist is not None and c.allowlist.allows(match.get)
