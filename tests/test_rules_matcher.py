@@ -10,7 +10,13 @@ from rules_testkit import ev, load
 
 from secmon.events import Event
 from secmon.rules.allowlist import Allowlist
-from secmon.rules.matcher import MEMO_LIMIT, MEMO_TEXT_CHARS, StatelessMatcher
+from secmon.rules.matcher import (
+    MEMO_LIMIT,
+    MEMO_TEXT_CHARS,
+    SEARCH_MEMO_LIMIT,
+    SEARCH_MEMO_TEXT_CHARS,
+    StatelessMatcher,
+)
 
 PLAIN = """
 version: 1
@@ -203,3 +209,53 @@ def test_the_match_step_reuses_only_the_screens_own_text(tmp_path):
     noise = "Connection reset by 203.0.113.9"
     assert wanted("sshd", noise) is False
     assert matcher.hits(ev(noise)) == []
+
+
+AGENTS = """
+version: 1
+rules:
+- id: web.sqlmap
+  title: {vi: a, en: a}
+  category: web-attack
+  severity: high
+  parser: web
+  match: {field: user_agent, pattern: '(?i)sqlmap/(?P<version>[0-9.]+)'}
+- id: web.nikto
+  title: {vi: a, en: a}
+  category: scanning
+  severity: medium
+  parser: web
+  match: {field: user_agent, pattern: '(?i)nikto'}
+- id: web.traversal
+  title: {vi: a, en: a}
+  category: web-attack
+  severity: medium
+  parser: web
+  match: {field: path, pattern: '\\.\\./(?P<target>etc/passwd)'}
+"""
+
+
+def test_remembered_searches_give_the_verdicts_of_a_fresh_search(tmp_path):
+    rules = load(tmp_path, AGENTS).rules
+    agents = ["sqlmap/1.8#stable", "Mozilla/5.0", "Nikto/2.5.0 sqlmap/1.7", "x" * 600]
+    paths = ["/../../etc/passwd", "/index.php", "/" + "../" * 300 + "etc/passwd"]
+    events = [web(user_agent=a, path=p) for _ in range(3) for a in agents for p in paths]
+    remembering = StatelessMatcher(rules, Allowlist())
+    for event in events:
+        fresh = StatelessMatcher(rules, Allowlist())
+        got = [(r.id, dict(h.fields)) for _, r, h, _ in remembering.hits(event)]
+        assert got == [(r.id, dict(h.fields)) for _, r, h, _ in fresh.hits(event)]
+    groups = {g.field: g for g in remembering._plan(events[0]).groups}
+    # short texts only; a single rule's failed regex is remembered as "no match"
+    assert set(groups["user_agent"].seen) == set(agents[:3])
+    assert groups["path"].seen == {"/../../etc/passwd": (0,), "/index.php": None}
+
+
+def test_remembered_searches_are_bounded(tmp_path):
+    matcher = StatelessMatcher(load(tmp_path, AGENTS).rules, Allowlist())
+    for n in range(SEARCH_MEMO_LIMIT + 10):
+        assert matcher.hits(web(user_agent=f"agent {n}", path="/")) == []
+    assert matcher.hits(web(user_agent="sqlmap/1.8", path="/"))[0][1].id == "web.sqlmap"
+    for group in matcher._plan(web()).groups:
+        assert len(group.seen) <= SEARCH_MEMO_LIMIT
+    assert SEARCH_MEMO_TEXT_CHARS < 600

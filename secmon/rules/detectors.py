@@ -245,8 +245,12 @@ class ThresholdDetector(Detector):
                 items.append(item)
             else:
                 _insert(items, item)
-            if items[0][0] < items[-1][0] - self.within:
-                _drop_before(items, items[-1][0] - self.within)
+            cutoff = items[-1][0] - self.within
+            if items[0][0] < cutoff:
+                if items[1][0] >= cutoff:
+                    del items[0]  # the window slid by one match: the usual case
+                else:
+                    _drop_before(items, cutoff)
         if hit.weight > 1:
             _repeat(items, item, hit.weight, self.count)
         if len(items) >= self.count:
@@ -352,20 +356,27 @@ class AbsenceDetector(Detector):
             return NOTHING
         key = self.records.key(hit, self.by, self.key)
         keys = self.keys
-        last: Item | None = keys.pop(key, None)
-        current = self.records.item(hit.ts, hit.time, hit.event)
-        found = []
-        if last is not None and hit.ts > last[0] + self.within:
-            # the silence ended inside the stream: report the silent interval
-            evidence = evidence_items([last, current], current, hit.event)
-            found.append(detection(self.rule, self.by, key, 0, last[1], hit.time, evidence))
-        if last is None or hit.ts >= last[0]:
-            last = current
-        keys[key] = last
-        if len(keys) > self.max_keys:
-            keys.popitem(last=False)
-        self.due = min(self.due, last[0] + self.within)
-        self.latest = max(self.latest, hit.ts)
+        ts = hit.ts
+        last: Item | None = keys.get(key)
+        current = self.records.item(ts, hit.time, hit.event)
+        found: Sequence[Detection] = NOTHING
+        if last is None:
+            last = keys[key] = current
+            if len(keys) > self.max_keys:
+                keys.popitem(last=False)
+        else:
+            keys.move_to_end(key)
+            if ts > last[0] + self.within:
+                # the silence ended inside the stream: report the silent interval
+                evidence = evidence_items([last, current], current, hit.event)
+                found = (detection(self.rule, self.by, key, 0, last[1], hit.time, evidence),)
+            if ts >= last[0]:
+                last = keys[key] = current
+        due = last[0] + self.within
+        if due < self.due:
+            self.due = due
+        if ts > self.latest:
+            self.latest = ts
         return found
 
     def is_due(self, ts: float) -> bool:
@@ -381,9 +392,8 @@ class AbsenceDetector(Detector):
             last_ts = last[0]
             if ts > last_ts + self.within:
                 del self.keys[key]
-                found.append(
-                    detection(self.rule, self.by, key, 0, last[1], now, evidence_items([last]))
-                )
+                evidence = evidence_items([last])
+                found.append(detection(self.rule, self.by, key, 0, last[1], now, evidence))
             else:
                 due = min(due, last_ts + self.within)
         self.due = due

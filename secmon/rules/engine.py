@@ -104,6 +104,8 @@ class DetectionEngine:
                 self._feeds.setdefault(source, []).append((detector, role))
         self._absence = [d for d in self._detectors.values() if d.kind == "absence"]
         self._watermark = float("-inf")
+        self._last_time: datetime | None = None
+        self._last_ts = 0.0
 
     # -- events --------------------------------------------------------------------
     def process(self, event: Event) -> list[Detection]:
@@ -111,7 +113,12 @@ class DetectionEngine:
         out: list[Detection] = []
         reporting = self._reporting
         feeds = self._feeds
-        ts = event.time.timestamp() if self._absence else None  # computed once
+        time = event.time
+        if time is self._last_time:  # parsers hand out one time object per stamp
+            ts = self._last_ts
+        else:
+            ts = self._last_ts = time.timestamp()
+            self._last_time = time
         for _, rule, hit, _ in self._matcher.hits(event, ts):
             if rule.id in reporting:
                 out.append(stateless_detection(rule, hit))
@@ -122,10 +129,9 @@ class DetectionEngine:
                     if found:
                         for one in found:
                             self._emit(detector.rule, one, out)
-        if ts is not None:
-            if ts > self._watermark:
-                self._watermark = ts
-                self._tick(ts, event.time, out)
+        if ts > self._watermark and self._absence:
+            self._watermark = ts
+            self._tick(ts, time, out)
         return out
 
     def screen(self, parser: str, *, explain: bool = False) -> Screen:

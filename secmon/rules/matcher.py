@@ -18,7 +18,10 @@ vary more than that (a path, an address).
 
 A screen (`screen`) searches a syslog message with the same Set as the match
 step; the match step reuses that result for the very same message object, so
-a line the screen lets through is searched once.
+a line the screen lets through is searched once. Each group also remembers
+its Set's answer for the last few thousand short texts it searched (a Set
+search is a pure function of the text): User-Agents, paths and queries of
+web requests repeat from line to line.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ _NO_GROUPS: Mapping[str, Any] = {}
 MAX_SCREENED_PROGRAMS = 4096  # a screen's per-program decisions kept (program names vary)
 MEMO_LIMIT = 512  # values a plain-rule bucket remembers before it gives up on its field
 MEMO_TEXT_CHARS = 64  # longer text values are tested, never remembered
+SEARCH_MEMO_LIMIT = 4096  # texts whose Set search a group remembers (then it starts over)
+SEARCH_MEMO_TEXT_CHARS = 512  # longer texts are searched every time
+_UNKNOWN = object()
 _ORDER = itemgetter(0)
 _ONLY = (0,)
 Found = tuple[int, Rule, Hit, bool]  # rule order, rule, the match, allowlisted
@@ -133,6 +139,34 @@ class _Group:
     # screen lets through is not searched twice (same str object, same patterns).
     screened: str | None = None
     found: list[int] | None = None
+    # text -> which of the group's patterns occur in it (None: none), for short texts:
+    # User-Agents, paths and queries repeat from line to line
+    seen: dict[str, Sequence[int] | None] = field(default_factory=dict)
+
+    def searched(self, text: str) -> Sequence[int] | None:
+        """Which patterns occur in `text` (the Set's answer, remembered), or None;
+        for a single rule, (0,) until its own regex has failed on the text."""
+        seen = self.seen
+        found = seen.get(text, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[return-value]
+        if self.search is None:
+            found = _ONLY
+        elif text is self.screened:
+            found = self.found
+        else:
+            found = self.search(text.encode("utf-8", "replace"))
+        if not self.attribute and len(text) <= SEARCH_MEMO_TEXT_CHARS:
+            # (attributes, the message above all, are new text on nearly every line)
+            if len(seen) >= SEARCH_MEMO_LIMIT:
+                seen.clear()
+            seen[text] = found
+        return found
+
+    def failed(self, text: str) -> None:
+        """A single rule's regex did not match `text`: remember that."""
+        if text in self.seen:
+            self.seen[text] = None
 
     def screen(self, text: str) -> list[int] | None:
         assert self.search is not None
@@ -299,21 +333,19 @@ class StatelessMatcher:
                 continue
             if text.__class__ is not str:
                 text = str(to_text(text))
+            seen = group.searched(text)
+            if not seen:
+                continue
             data = text.encode("utf-8", "replace")
-            if group.search is None:
-                indices: Sequence[int] = _ONLY
-            else:
-                # a screen that let this very text through has searched it already
-                seen = group.found if text is group.screened else group.search(data)
-                if not seen:
-                    continue
-                indices = sorted(seen) if len(seen) > 1 else seen
+            indices = sorted(seen) if len(seen) > 1 else seen
             for index in indices:
                 c = group.entries[index]
                 if c.pre and not all(cond.test(get(cond.field)) for cond in c.pre):
                     continue
                 groups = c.regex.groups(data)  # type: ignore[union-attr]
                 if groups is None:
+                    if group.search is None:
+                        group.failed(text)
                     continue
                 if ts is None:
                     ts = event.time.timestamp()
