@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -45,11 +45,42 @@ def address_in(value: Any, networks: tuple[IPNetwork, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+ADDRESS_MEMO_LIMIT = 4096  # address texts whose verdict one network test remembers
+
+
+class NetworkMembership:
+    """`address_in(value, networks)`, remembered per address text: parsing an
+    address costs microseconds, and a log repeats the same addresses line after
+    line (at most ADDRESS_MEMO_LIMIT are kept, then it starts over)."""
+
+    __slots__ = ("networks", "_seen")
+
+    def __init__(self, networks: tuple[IPNetwork, ...]):
+        self.networks = networks
+        self._seen: dict[str, bool] = {}
+
+    def __call__(self, value: Any) -> bool:
+        if value.__class__ is not str:
+            return address_in(value, self.networks)
+        seen = self._seen
+        verdict = seen.get(value)
+        if verdict is None:
+            verdict = address_in(value, self.networks)
+            if len(seen) >= ADDRESS_MEMO_LIMIT:
+                seen.clear()
+            seen[value] = verdict
+        return verdict
+
+
 @dataclass(frozen=True, slots=True)
 class Allowlist:
     cidrs: tuple[IPNetwork, ...] = ()
     users: frozenset[str] = frozenset()
     paths: tuple[str, ...] = ()
+    _in_cidrs: NetworkMembership = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_in_cidrs", NetworkMembership(self.cidrs))
 
     @classmethod
     def build(
@@ -79,7 +110,7 @@ class Allowlist:
 
     def allows(self, get: Callable[[str], Any]) -> bool:
         """True when the match seen through `get(field)` is allowlisted."""
-        if self.cidrs and address_in(get("src_ip"), self.cidrs):
+        if self.cidrs and self._in_cidrs(get("src_ip")):
             return True
         if self.users:
             user = get("user")

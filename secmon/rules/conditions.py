@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import Location
 from ..yamlsrc import YamlList, YamlMap
-from .allowlist import IPNetwork, address_in, parse_network
+from .allowlist import IPNetwork, NetworkMembership, parse_network
 from .regex import LinearRegex, PatternError, encode
 from .schema import Reader, type_name
 
@@ -162,8 +162,10 @@ def _regex_test(regex: LinearRegex) -> Test:
 
 
 def _cidr_test(networks: tuple[IPNetwork, ...]) -> Test:
+    member = NetworkMembership(networks)
+
     def test(value: Any) -> bool:
-        return address_in(to_text(value), networks)
+        return member(to_text(value))
 
     return test
 
