@@ -7,7 +7,8 @@ For a generated sshd auth.log and an nginx access log (bench/corpus.py) it
 runs, one after the other: the plain read loop (the floor), the bare RE2 Set
 scan of the rules' patterns, the minimal Python pipeline (parse, match, one
 window per address: a ceiling for any CPython design, `minimal_pipeline.py`),
-`secmon scan --no-db` with the whole built-in ruleset, `secmon rules test`,
+`secmon scan --no-db` with the whole built-in ruleset (also with an allowlist
+configured, as a district's secmon.yaml has), `secmon rules test`,
 `fail2ban-regex` with its stock filter (sshd; nginx-botsearch) and CrowdSec
 replaying the file, when they are installed.
 Each is a separate process, measured whole: lines/s of wall time, lines/s of
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,13 +50,36 @@ from harness import (
 SECMON_TYPES = {"auth": "syslog", "access": "nginx", "mail": "syslog"}
 CORPUS_NAMES = {"auth": "sshd auth.log", "access": "nginx access.log", "mail": "mail.log"}
 SCAN = "secmon scan --no-db"
+SCAN_ALLOWLIST = "secmon scan --no-db, allowlist set"
 RULES_TEST = "secmon rules test"
+
+
+# What a district's secmon.yaml usually holds (examples/secmon.yaml): its LAN, its own
+# monitor. Every match and every stateful feed then asks the allowlist.
+ALLOWLIST_CONFIG = f"""version: 1
+timezone: {TZ}
+allowlist:
+  cidrs: [10.0.0.0/8, 192.168.1.0/24]
+  users: [backup]
+  paths: [/healthz]
+"""
 
 
 def measure_secmon(corpus_name: str, path: Path, lines: int, kind: str, *args: str) -> Measurement:
     command = secmon_command(*args, "--type", SECMON_TYPES[kind], "--tz", TZ, str(path))
     tool = SCAN if args[0] == "scan" else RULES_TEST
     return run_measured(tool, corpus_name, lines, command, env=secmon_env())[0]
+
+
+def measure_with_allowlist(corpus_name: str, path: Path, lines: int, kind: str) -> Measurement:
+    with tempfile.TemporaryDirectory(prefix="secmon-bench-") as tmp:
+        config = Path(tmp) / "secmon.yaml"
+        config.write_text(ALLOWLIST_CONFIG, encoding="utf-8")
+        command = secmon_command(
+            "scan", "--no-db", "--format", "jsonl", "-c", str(config),
+            "--type", SECMON_TYPES[kind], "--tz", TZ, str(path),
+        )  # fmt: skip
+        return run_measured(SCAN_ALLOWLIST, corpus_name, lines, command, env=secmon_env())[0]
 
 
 def run_kind(kind: str, path: Path, repeat: int, crowdsec_lines: int) -> list[Measurement]:
@@ -66,6 +91,7 @@ def run_kind(kind: str, path: Path, repeat: int, crowdsec_lines: int) -> list[Me
         lambda: measure_bare_set(name, path, lines, kind),
         lambda: measure_minimal(name, path, lines, kind),
         lambda: measure_secmon(name, path, lines, kind, "scan", "--no-db", "--format", "jsonl"),
+        lambda: measure_with_allowlist(name, path, lines, kind),
         lambda: measure_secmon(name, path, lines, kind, "rules", "test", "--format", "table"),
         lambda: measure_fail2ban(name, path, lines, kind),
     ]
