@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -121,7 +122,14 @@ def run(ips: int, minutes: float, attackers: int, seed: int, workdir: Path | Non
     path = folder / f"spray-{ips}-{minutes:g}m-{attackers}-s{seed}.log"
     if not path.exists():
         partial = path.with_suffix(".part")
-        write_spray(partial, ips, minutes, attackers, seed)
+        # In a child process: the spray is built in memory (gigabytes at 1,000,000
+        # addresses), and every process this one starts afterwards would report
+        # this one's size as its own peak (a fork shares its parent's pages).
+        command = [
+            sys.executable, __file__, "--write", str(partial), "--ips", str(ips),
+            "--minutes", str(minutes), "--attackers", str(attackers), "--seed", str(seed),
+        ]  # fmt: skip
+        subprocess.run(command, check=True)
         partial.rename(path)
     lines = sum(1 for _ in open(path, "rb"))
     out = folder / "memory-child.json"
@@ -168,9 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--write", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child)
+    if args.write:
+        write_spray(args.write, args.ips, args.minutes, args.attackers, args.seed)
+        return 0
     print(run(args.ips, args.minutes, args.attackers, args.seed, args.workdir))
     return 0
 

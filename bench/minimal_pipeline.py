@@ -78,8 +78,8 @@ def _windows(state: dict, key: object, ts: float) -> None:
         times.popleft()
 
 
-def minimal_auth(path: Path) -> tuple[int, int]:
-    """(lines, confirmed hits) of the minimal syslog pipeline over `path`."""
+def minimal_auth(path: Path) -> tuple[int, int, int]:
+    """(lines, confirmed hits, keys kept) of the minimal syslog pipeline over `path`."""
     matcher = _Matcher(_patterns("syslog")["message"])
     search, groups = matcher.search, matcher.groups
     header = _SYSLOG_HEADER.match
@@ -108,11 +108,11 @@ def minimal_auth(path: Path) -> tuple[int, int]:
                 if fields is not None:
                     hits += 1
                     _windows(state, (index, fields.get("src_ip") or fields.get("user")), ts)
-    return lines, hits
+    return lines, hits, len(state)
 
 
-def minimal_access(path: Path) -> tuple[int, int]:
-    """(lines, confirmed hits) of the minimal combined-log pipeline over `path`."""
+def minimal_access(path: Path) -> tuple[int, int, int]:
+    """(lines, confirmed hits, keys kept) of the minimal combined-log pipeline over `path`."""
     by_field = _patterns("web")
     decoded = _Matcher(by_field.get("decoded", []) + by_field.get("message", []))
     path_decoded = _Matcher(by_field["path_decoded"])
@@ -151,7 +151,7 @@ def minimal_access(path: Path) -> tuple[int, int]:
                     if matcher.groups[index](data) is not None:
                         hits += 1
                         _windows(state, (id(matcher), index, address), ts)
-    return lines, hits
+    return lines, hits, len(state) + len(requests)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", choices=("auth", "access"), required=True)
     args = parser.parse_args(argv)
     run = minimal_auth if args.kind == "auth" else minimal_access
-    lines, hits = run(args.file)
-    print(f"{lines} lines, {hits} confirmed hits", file=sys.stderr)
+    lines, hits, keys = run(args.file)
+    # keys are never evicted here, so its peak memory is no bound of anything
+    print(f"{lines} lines, {hits} confirmed hits, {keys} keys (never evicted)", file=sys.stderr)
     return 0
 
 
