@@ -23,6 +23,7 @@ from .sources.oneshot import read_lines, reference_time, sample_lines
 
 EVIDENCE_PER_DETECTION = 10
 PROGRESS_EVERY_LINES = 50_000
+MERGE_AT = 20_000  # detections kept before merging them (one per rule and key)
 
 
 class UnknownFormatError(SecmonError):
@@ -151,6 +152,7 @@ def _scan_file(
     skip = engine.skip
     lines = 0
     malformed = 0
+    merge_at = max(MERGE_AT, 2 * len(detections))
     for raw in read_lines(path):
         lines += 1
         if report is not None and lines % PROGRESS_EVERY_LINES == 0:
@@ -172,6 +174,10 @@ def _scan_file(
         found = process(event)
         if found:
             detections.extend(found)
+            if len(detections) > merge_at:
+                # a rule reporting on most lines must not keep one detection per line
+                detections[:] = merge_detections(detections)
+                merge_at = max(MERGE_AT, 2 * len(detections))
     stats.lines = lines
     stats.malformed = malformed
 

@@ -172,3 +172,22 @@ def test_a_hostile_long_line_is_screened_quickly(tmp_path: Path) -> None:
     line = "Mar 14 06:00:01 portal sshd[1]: " + "Failed password for " * 3300  # 64 KiB
     wanted = engine().screen("syslog")
     assert parser().parse_screened(line, 1, 0, wanted).__class__ is float
+
+
+def test_detections_merged_along_the_way_equal_those_merged_at_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan merges its detections every MERGE_AT (a rule may report on most lines)."""
+    lines = []
+    for n in range(400):
+        stamp = f"Mar 14 {6 + n // 60:02d}:{n % 60:02d}:0{n % 10}"
+        ip = f"203.0.113.{n % 7 + 1}"
+        accepted = f"Accepted publickey for root from {ip} port 22 ssh2"
+        lines.append(f"{stamp} portal sshd[{n}]: {accepted}")
+        lines.append(f"{stamp} portal sshd[{n}]: " + FAIL.replace("203.0.113.9", ip).format(port=n))
+    path = write_log(tmp_path / "auth.log", lines)
+    at_the_end = scan(path, screened=True)
+    monkeypatch.setattr("secmon.pipeline.MERGE_AT", 5)
+    along_the_way = scan(path, screened=True)
+    assert along_the_way == at_the_end
+    assert any(r.get("count", 0) > 1 for r in at_the_end)  # stateless reports were merged
