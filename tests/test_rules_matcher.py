@@ -259,3 +259,43 @@ def test_remembered_searches_are_bounded(tmp_path):
     for group in matcher._plan(web()).groups:
         assert len(group.seen) <= SEARCH_MEMO_LIMIT
     assert SEARCH_MEMO_TEXT_CHARS < 600
+
+
+ALLOWED = """
+version: 1
+allowlist: {cidrs: [10.0.0.0/8]}
+rules:
+- id: web.any
+  title: {vi: a, en: a}
+  category: availability
+  severity: info
+  parser: web
+- id: web.page
+  title: {vi: a, en: a}
+  category: dos
+  severity: info
+  parser: web
+  where: {path: {not: {endswith: .css}}}
+- id: web.monitored
+  title: {vi: a, en: a}
+  category: dos
+  severity: info
+  parser: web
+  where: {status: 200}
+  allowlist: {users: [uptime]}
+"""
+
+
+def test_plain_rules_sharing_an_allowlist_ask_it_once_and_others_their_own(tmp_path):
+    ruleset = load(tmp_path, ALLOWED)
+    matcher = StatelessMatcher(ruleset.rules, ruleset.allowlist)
+    assert matched(matcher, web(src_ip="10.1.2.3", path="/", status=200)) == []
+    assert matched(matcher, web(src_ip="203.0.113.9", path="/", status=200, user="uptime")) == [
+        "web.any",
+        "web.page",
+    ]
+    assert matched(matcher, web(src_ip="203.0.113.9", path="/", status=200)) == [
+        "web.any",
+        "web.page",
+        "web.monitored",
+    ]

@@ -317,10 +317,19 @@ class StatelessMatcher:
                 ts = event.time.timestamp()
             weight = event.fields.get("repeat") or 1
             hit = Hit(ts, event.time, event, _NO_GROUPS, weight)  # the same for every plain rule
+            asked: Allowlist | None = None  # plain rules mostly share one allowlist: ask it once
+            verdict = False
             for c, rest in candidates:
                 if rest and not all(cond.test(get(cond.field)) for cond in rest):
                     continue
-                allowed = c.allowlist is not None and c.allowlist.allows(hit.get)
+                allowlist = c.allowlist
+                if allowlist is None:
+                    allowed = False
+                elif allowlist is asked:
+                    allowed = verdict
+                else:
+                    allowed = verdict = allowlist.allows(hit.get)
+                    asked = allowlist
                 if explain or not allowed:
                     found.append((c.order, c.rule, hit, allowed))
         fields = event.fields
