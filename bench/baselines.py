@@ -32,6 +32,7 @@ import socket
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -68,18 +69,38 @@ def measure_floor(corpus: str, path: Path, lines: int) -> Measurement:
 # --------------------------------------------------------------------------- bare set
 
 
-def rule_patterns(kind: str, rule_dirs: list[Path] | None = None) -> list[str]:
-    """The `match` patterns of the stateless rules secmon runs on logs of `kind`."""
+def _match_rules(kind: str, rule_dirs: list[Path] | None = None) -> list[Any]:
+    """The stateless rules with `match` that secmon runs on logs of `kind`."""
     from secmon.builtin import builtin_rules_dir
     from secmon.rules.loader import load_rules
 
     ruleset = load_rules(rule_dirs or [builtin_rules_dir()])
     parsers = RULE_PARSERS[kind]
     return [
-        rule.match.pattern
+        rule
         for rule in ruleset.rules
         if rule.match is not None and (rule.parser is None or rule.parser in parsers)
     ]
+
+
+def rule_patterns(kind: str, rule_dirs: list[Path] | None = None) -> list[str]:
+    """The `match` patterns of the stateless rules secmon runs on logs of `kind`."""
+    return [rule.match.pattern for rule in _match_rules(kind, rule_dirs)]
+
+
+def rule_patterns_by_field(kind: str) -> dict[str, list[str]]:
+    """The same patterns, by the field their rule reads."""
+    by_field: dict[str, list[str]] = {}
+    for rule in _match_rules(kind):
+        by_field.setdefault(rule.match.field, []).append(rule.match.pattern)
+    return by_field
+
+
+def confirmed_set(patterns: list[str]) -> tuple[Any, list[Any]]:
+    """One RE2 Set search of `patterns`, and for each its own groups reader (to confirm)."""
+    from secmon.rules.regex import LinearRegex, PatternSet
+
+    return PatternSet(patterns).search, [LinearRegex(p).groups for p in patterns]
 
 
 def unanchored(pattern: str) -> str:
@@ -88,11 +109,7 @@ def unanchored(pattern: str) -> str:
 
 def bare_set(path: Path, patterns: list[str]) -> tuple[int, int]:
     """(lines, confirmed hits) of the bare multi-pattern scan of `path`."""
-    from secmon.rules.regex import LinearRegex, PatternSet
-
-    prepared = [unanchored(p) for p in patterns]
-    scan = PatternSet(prepared).search
-    confirm = [LinearRegex(p).groups for p in prepared]
+    scan, confirm = confirmed_set([unanchored(p) for p in patterns])
     lines = hits = 0
     for line in open(path, "rb"):  # noqa: SIM115
         lines += 1

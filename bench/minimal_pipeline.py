@@ -36,37 +36,18 @@ from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from baselines import confirmed_set, rule_patterns_by_field  # noqa: E402
+
 WINDOW_SECONDS = 600.0
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
 _SYSLOG_HEADER = re.compile(r"([A-Z][a-z]{2} [ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([^\s\[:]+)")
 _ACCESS_TIME = "%d/%b/%Y:%H:%M:%S %z"
-
-
-def _patterns(parser: str) -> dict[str, list[str]]:
-    """The built-in stateless rules' `match` patterns for `parser`, by the field they read."""
-    from secmon.builtin import builtin_rules_dir
-    from secmon.rules.loader import load_rules
-
-    by_field: dict[str, list[str]] = {}
-    for rule in load_rules([builtin_rules_dir()]).rules:
-        if rule.match is not None and rule.parser == parser:
-            by_field.setdefault(rule.match.field, []).append(rule.match.pattern)
-    return by_field
 
 
 class _Matcher:
     """One RE2 Set of some patterns, each hit confirmed and its groups read."""
 
     def __init__(self, patterns: list[str]):
-        from secmon.rules.regex import LinearRegex, PatternSet
-
-        self.search = PatternSet(patterns).search
-        self.groups = [LinearRegex(p).groups for p in patterns]
+        self.search, self.groups = confirmed_set(patterns)
 
 
 def _windows(state: dict, key: object, ts: float) -> None:
@@ -80,7 +61,7 @@ def _windows(state: dict, key: object, ts: float) -> None:
 
 def minimal_auth(path: Path) -> tuple[int, int, int]:
     """(lines, confirmed hits, keys kept) of the minimal syslog pipeline over `path`."""
-    matcher = _Matcher(_patterns("syslog")["message"])
+    matcher = _Matcher(rule_patterns_by_field("auth")["message"])
     search, groups = matcher.search, matcher.groups
     header = _SYSLOG_HEADER.match
     days: dict[str, float] = {}
@@ -113,7 +94,7 @@ def minimal_auth(path: Path) -> tuple[int, int, int]:
 
 def minimal_access(path: Path) -> tuple[int, int, int]:
     """(lines, confirmed hits, keys kept) of the minimal combined-log pipeline over `path`."""
-    by_field = _patterns("web")
+    by_field = rule_patterns_by_field("access")
     decoded = _Matcher(by_field.get("decoded", []) + by_field.get("message", []))
     path_decoded = _Matcher(by_field["path_decoded"])
     agent = _Matcher(by_field["user_agent"])

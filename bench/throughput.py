@@ -65,9 +65,11 @@ allowlist:
 """
 
 
-def measure_secmon(corpus_name: str, path: Path, lines: int, kind: str, *args: str) -> Measurement:
+def measure_secmon(
+    corpus_name: str, path: Path, lines: int, kind: str, *args: str, tool: str | None = None
+) -> Measurement:
     command = secmon_command(*args, "--type", SECMON_TYPES[kind], "--tz", TZ, str(path))
-    tool = SCAN if args[0] == "scan" else RULES_TEST
+    tool = tool or (SCAN if args[0] == "scan" else RULES_TEST)
     return run_measured(tool, corpus_name, lines, command, env=secmon_env())[0]
 
 
@@ -75,11 +77,8 @@ def measure_with_allowlist(corpus_name: str, path: Path, lines: int, kind: str) 
     with tempfile.TemporaryDirectory(prefix="secmon-bench-") as tmp:
         config = Path(tmp) / "secmon.yaml"
         config.write_text(ALLOWLIST_CONFIG, encoding="utf-8")
-        command = secmon_command(
-            "scan", "--no-db", "--format", "jsonl", "-c", str(config),
-            "--type", SECMON_TYPES[kind], "--tz", TZ, str(path),
-        )  # fmt: skip
-        return run_measured(SCAN_ALLOWLIST, corpus_name, lines, command, env=secmon_env())[0]
+        args = ("scan", "--no-db", "--format", "jsonl", "-c", str(config))
+        return measure_secmon(corpus_name, path, lines, kind, *args, tool=SCAN_ALLOWLIST)
 
 
 def run_kind(kind: str, path: Path, repeat: int, crowdsec_lines: int) -> list[Measurement]:

@@ -171,11 +171,6 @@ class SyslogParser:
             return None
         if fraction:
             time = time.replace(microsecond=int(fraction[:6].ljust(6, "0")))
-        fields: dict[str, Any] = {} if pid is None else {"pid": pid}
-        if repeat:
-            fields["repeat"] = repeat
-        if pri is not None:
-            _add_pri(fields, pri)
         return new_event(
             time,
             self._source,
@@ -184,7 +179,7 @@ class SyslogParser:
             line,
             host,
             program,
-            fields,
+            _fields(pid, repeat, pri),
             line_no,
             offset,
         )
@@ -211,11 +206,6 @@ class SyslogParser:
         time = self._iso_time(stamp)
         if time is None:
             return None
-        fields: dict[str, Any] = {} if pid is None else {"pid": pid}
-        if repeat:
-            fields["repeat"] = repeat
-        if pri is not None:
-            _add_pri(fields, pri)
         return new_event(
             time,
             self._source,
@@ -224,7 +214,7 @@ class SyslogParser:
             line,
             host,
             program,
-            fields,
+            _fields(pid, repeat, pri),
             line_no,
             offset,
         )
@@ -439,6 +429,16 @@ def _with_fraction(ts: float, fraction: str | None) -> float:
     if not fraction:
         return ts
     return (int(ts) * 1_000_000 + int(fraction[:6].ljust(6, "0"))) / 1_000_000
+
+
+def _fields(pid: str | None, repeat: int, pri: str | None) -> dict[str, Any]:
+    """The parser fields of an RFC 3164 or ISO line."""
+    fields: dict[str, Any] = {} if pid is None else {"pid": pid}
+    if repeat:
+        fields["repeat"] = repeat
+    if pri is not None:
+        _add_pri(fields, pri)
+    return fields
 
 
 def _add_pri(fields: dict[str, Any], pri: str) -> None:
